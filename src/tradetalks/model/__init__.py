@@ -1,0 +1,12 @@
+"""The Caliendo-Parro (2015) model: pure array kernels, shocks and the equilibrium solver."""
+
+from tradetalks.model.shocks import Shocks
+from tradetalks.model.solver import (
+    Equilibrium,
+    SolverInfo,
+    SolverOptions,
+    balanced_baseline,
+    solve_equilibrium,
+)
+
+__all__ = ["Equilibrium", "Shocks", "SolverInfo", "SolverOptions", "balanced_baseline", "solve_equilibrium"]

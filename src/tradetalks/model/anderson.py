@@ -1,0 +1,95 @@
+"""Anderson acceleration of a fixed-point map (a multisecant quasi-Newton method).
+
+Walker and Ni (2011), "Anderson Acceleration for Fixed-Point Iterations", SIAM J. Numer.
+Anal. 49(4); Fang and Saad (2009) show it is a multisecant (Broyden type-II) quasi-Newton
+method on ``g(z) = T(z) - z``. A safeguard restarts the memory when the residual jumps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class AndersonOutcome:
+    z: FloatArray
+    iterations: int
+    residual: float
+    converged: bool
+    history: tuple[float, ...]
+
+
+def anderson(
+    step: Callable[[FloatArray], tuple[FloatArray, float]],
+    z0: FloatArray,
+    *,
+    tol: float,
+    max_iter: int,
+    memory: int = 8,
+    restart_ratio: float = 1e3,
+) -> AndersonOutcome:
+    """Solve ``z = T(z)`` by Anderson(m) acceleration.
+
+    Parameters
+    ----------
+    step : callable
+        ``step(z) -> (T(z), err)`` where ``err`` is the convergence measure at ``z`` (for example
+        the largest absolute residual of the equilibrium conditions).
+    z0 : ndarray
+        Starting point.
+    tol : float
+        Stop when ``err <= tol``.
+    max_iter : int
+        Maximum number of evaluations of ``T``.
+    memory : int
+        Number of secant pairs kept (``m``).
+    restart_ratio : float
+        Clear the memory when ``err`` exceeds ``restart_ratio`` times the best error so far.
+    """
+    z = z0.copy()
+    dG: list[FloatArray] = []
+    dF: list[FloatArray] = []
+    g_prev: FloatArray | None = None
+    f_prev: FloatArray | None = None
+    best = np.inf
+    best_z = z
+    history: list[float] = []
+    for it in range(1, max_iter + 1):
+        g, err = step(z)
+        history.append(err)
+        if not np.isfinite(err):
+            # fall back to the best point and plain iteration from there
+            dG.clear()
+            dF.clear()
+            g_prev = f_prev = None
+            z = best_z
+            continue
+        if err <= tol:
+            return AndersonOutcome(z, it, err, True, tuple(history))
+        if err < best:
+            best, best_z = err, z
+        elif err > restart_ratio * best:
+            dG.clear()
+            dF.clear()
+            g_prev = f_prev = None
+        f = g - z
+        if g_prev is not None and f_prev is not None:
+            dG.append(g - g_prev)
+            dF.append(f - f_prev)
+            if len(dG) > memory:
+                dG.pop(0)
+                dF.pop(0)
+        g_prev, f_prev = g, f
+        if dF:
+            Fm = np.stack(dF, axis=1)
+            gamma, *_ = np.linalg.lstsq(Fm, f, rcond=None)
+            z = g - np.stack(dG, axis=1) @ gamma
+        else:
+            z = g
+    return AndersonOutcome(z, max_iter, history[-1] if history else np.inf, False, tuple(history))

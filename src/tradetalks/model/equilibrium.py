@@ -1,0 +1,166 @@
+"""Equilibrium in changes of the Caliendo-Parro (2015) model as pure array functions.
+
+Notation follows MODEL.md section 2 and Caliendo and Parro (2015, "Estimates of the Trade and
+Welfare Effects of NAFTA", Review of Economic Studies 82(1), eqs. 10-15, "equilibrium in
+relative changes"). Axis order ``[importer n, exporter i, sector j]``.
+
+The counterfactual trade cost enters only through ``A[n, i, j] = pi[n, i, j] *
+kappa_hat[n, i, j] ** -theta[j]``, so the unit-cost term factorises as
+``(kappa_hat c_hat)^-theta = A / pi * c_hat^-theta``: each evaluation of the system costs a
+handful of ``N^2 J`` multiply-adds and only ``N J`` exponentials. A prohibitive wedge
+(``kappa_hat = inf``) gives ``A = 0`` exactly, so bans and autarky are exact limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class System:
+    """Arrays of one counterfactual, fixed during the solve (built by :func:`prepare`).
+
+    Attributes
+    ----------
+    A : (N, N, J)   ``pi * kappa_hat^-theta``
+    producer : (N, N, J)   ``A / (tau' (1 + e'))``: share of spending that reaches producers
+    tariff : (N, N, J)     ``A * t' / tau'``: share that is tariff revenue of the importer
+    xtax : (N, N, J)       ``A * e' / (tau' (1 + e'))``: share that is export-tax revenue of the exporter
+    va_share, io_share, alpha, theta : baseline parameters
+    spending0 : (N, J)     baseline spending ``X``
+    value_added0 : (N,)    baseline ``VA = w L``
+    deficits : (N,)        counterfactual deficits ``D'``
+    """
+
+    A: FloatArray
+    producer: FloatArray
+    tariff: FloatArray
+    xtax: FloatArray
+    va_share: FloatArray
+    io_share: FloatArray
+    alpha: FloatArray
+    theta: FloatArray
+    spending0: FloatArray
+    value_added0: FloatArray
+    deficits: FloatArray
+
+
+def prepare(
+    shares: FloatArray,
+    tariffs0: FloatArray,
+    tariffs1: FloatArray,
+    export_taxes0: FloatArray,
+    export_taxes1: FloatArray,
+    iceberg_hat: FloatArray | None,
+    va_share: FloatArray,
+    io_share: FloatArray,
+    alpha: FloatArray,
+    theta: FloatArray,
+    spending0: FloatArray,
+    value_added0: FloatArray,
+    deficits: FloatArray,
+) -> System:
+    """Precompute the shock-dependent arrays (MODEL.md 2, eq. 2-6).
+
+    ``kappa_hat = (tau'/tau) * ((1+e')/(1+e)) * d_hat`` (Caliendo-Parro eq. 10 with export taxes).
+    Infinite wedges give zero weight; their revenue shares are zero.
+    """
+    tau1 = 1.0 + tariffs1
+    ex1 = 1.0 + export_taxes1
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        kappa = (tau1 / (1.0 + tariffs0)) * (ex1 / (1.0 + export_taxes0))
+        if iceberg_hat is not None:
+            kappa = kappa * iceberg_hat
+        A = shares * np.power(kappa, -theta[None, None, :])
+        A = np.where(np.isfinite(kappa), A, 0.0)
+        inv_tau = np.where(np.isfinite(tau1), 1.0 / tau1, 0.0)
+        inv_ex = np.where(np.isfinite(ex1), 1.0 / ex1, 0.0)
+        producer = A * inv_tau * inv_ex
+        tariff = A * (1.0 - inv_tau)
+        xtax = A * inv_tau * (1.0 - inv_ex)
+    return System(
+        A=A,
+        producer=producer,
+        tariff=tariff,
+        xtax=xtax,
+        va_share=va_share,
+        io_share=io_share,
+        alpha=alpha,
+        theta=theta,
+        spending0=spending0,
+        value_added0=value_added0,
+        deficits=deficits,
+    )
+
+
+def log_unit_cost(sys: System, log_w: FloatArray, log_P: FloatArray) -> FloatArray:
+    """``ln c_hat[n, j] = gamma[n, j] ln w_hat[n] + sum_k gamma[n, k, j] ln P_hat[n, k]`` (CP eq. 11)."""
+    return sys.va_share * log_w[:, None] + np.einsum("nkj,nk->nj", sys.io_share, log_P)
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """Everything one pass through the equilibrium conditions computes.
+
+    ``log_P``, ``spending`` and ``labour_income`` are the *updated* values implied by the input
+    state; at a fixed point they equal the input state.
+    """
+
+    log_c: FloatArray  # (N, J)
+    cost_term: FloatArray  # (N, J)  c_hat^-theta
+    phi: FloatArray  # (N, J)  P_hat^-theta = sum_i A c_hat^-theta  (CP eq. 12)
+    spending_ratio: FloatArray  # (N, J)  X' / P_hat^-theta
+    log_P: FloatArray  # (N, J)
+    output: FloatArray  # (N, J)  Y' at producer prices (CP eq. 14, first part)
+    tariff_revenue: FloatArray  # (N,)
+    export_tax_revenue: FloatArray  # (N,)
+    labour_income: FloatArray  # (N,)  demand for labour, sum_j gamma Y'  (CP eq. 15)
+    income: FloatArray  # (N,)  I' = w_hat VA + R' + E' + D'
+    spending: FloatArray  # (N, J) X' implied (CP eq. 14)
+
+
+def evaluate(sys: System, log_w: FloatArray, log_P: FloatArray, spending: FloatArray) -> Evaluation:
+    """One pass through CP (2015) eqs. 11-15 at the state ``(w_hat, P_hat, X')``.
+
+    Parameters
+    ----------
+    log_w : (N,)  log wage changes
+    log_P : (N, J)  log sector price changes
+    spending : (N, J)  counterfactual spending ``X'`` (levels)
+    """
+    theta = sys.theta
+    log_c = log_unit_cost(sys, log_w, log_P)
+    cost_term = np.exp(-theta[None, :] * log_c)
+    phi = np.einsum("nij,ij->nj", sys.A, cost_term)
+    with np.errstate(divide="ignore"):
+        new_log_P = -np.log(phi) / theta[None, :]
+        m = spending / phi  # X'[n, j] / P_hat^-theta
+    output = cost_term * np.einsum("nij,nj->ij", sys.producer, m)
+    xtax_rev = (cost_term * np.einsum("nij,nj->ij", sys.xtax, m)).sum(axis=1)
+    tariff_rev = (m * np.einsum("nij,ij->nj", sys.tariff, cost_term)).sum(axis=1)
+    labour = (sys.va_share * output).sum(axis=1)
+    income = np.exp(log_w) * sys.value_added0 + tariff_rev + xtax_rev + sys.deficits
+    new_spending = np.einsum("njk,nk->nj", sys.io_share, output) + sys.alpha * income[:, None]
+    return Evaluation(
+        log_c=log_c,
+        cost_term=cost_term,
+        phi=phi,
+        spending_ratio=m,
+        log_P=new_log_P,
+        output=output,
+        tariff_revenue=tariff_rev,
+        export_tax_revenue=xtax_rev,
+        labour_income=labour,
+        income=income,
+        spending=new_spending,
+    )
+
+
+def trade_shares(sys: System, ev: Evaluation) -> FloatArray:
+    """Counterfactual expenditure shares ``pi'[n, i, j]`` (CP eq. 13)."""
+    return sys.A * ev.cost_term[None, :, :] / ev.phi[:, None, :]

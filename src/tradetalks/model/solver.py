@@ -1,0 +1,301 @@
+"""Solve the Caliendo-Parro (2015) equilibrium in changes.
+
+The unknowns are log wage changes ``ln w_hat`` (N), log sector price changes ``ln P_hat``
+(N x J) and counterfactual spending relative to the baseline ``X'/X`` (N x J). One pass of
+:func:`tradetalks.model.equilibrium.evaluate` maps a state to the prices, spending and labour
+demand it implies (CP eqs. 11-15); the equilibrium is a fixed point of that map, with wages
+moved toward labour-market clearing by a damped step (a tatonnement scaled by each region's
+wage elasticity of labour demand). The fixed point is found by Anderson acceleration, a
+multisecant quasi-Newton method (see :mod:`tradetalks.model.anderson`); it typically needs
+tens of passes where the paper's nested algorithm needs thousands (``bench/bench_solver.py``).
+
+The solver never returns an unconverged answer: it raises :class:`ConvergenceError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradetalks.baseline import Baseline
+from tradetalks.errors import ConvergenceError, ShockError
+from tradetalks.model.anderson import anderson
+from tradetalks.model.equilibrium import Evaluation, System, evaluate, prepare, trade_shares
+from tradetalks.model.shocks import Shocks
+
+FloatArray = NDArray[np.float64]
+log = logging.getLogger(__name__)
+
+CLOSURES = ("fixed", "balanced")
+METHODS = ("anderson", "damped")
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Options of the equilibrium solver, validated on construction.
+
+    Parameters
+    ----------
+    closure : {"fixed", "balanced"}
+        ``fixed``: trade deficits held at their baseline values in units of world value added
+        (the numeraire). ``balanced``: first solve the baseline with zero deficits (as Ossa 2014
+        and the NAFTA numbers of Caliendo-Parro 2015 do), then apply the shocks from there; the
+        result's ``baseline`` is that zero-deficit world.
+    tol : float
+        Largest absolute residual accepted, in log points for prices and wages and relative
+        units for spending.
+    max_iter : int
+        Maximum number of passes through the equilibrium conditions.
+    memory : int
+        Anderson memory (number of secant pairs).
+    method : {"anderson", "damped"}
+        ``damped`` is plain damped fixed-point iteration (slow; for diagnostics).
+    """
+
+    closure: Literal["fixed", "balanced"] = "fixed"
+    tol: float = 1e-11
+    max_iter: int = 3000
+    memory: int = 8
+    method: Literal["anderson", "damped"] = "anderson"
+
+    def __post_init__(self) -> None:
+        if self.closure not in CLOSURES:
+            raise ValueError(f"SolverOptions.closure={self.closure!r}; allowed: {', '.join(CLOSURES)}")
+        if self.method not in METHODS:
+            raise ValueError(f"SolverOptions.method={self.method!r}; allowed: {', '.join(METHODS)}")
+        if not (0 < self.tol < 1e-3):
+            raise ValueError(f"SolverOptions.tol={self.tol!r}; allowed: 0 < tol < 1e-3")
+        if self.max_iter < 1:
+            raise ValueError(f"SolverOptions.max_iter={self.max_iter!r}; allowed: a positive integer")
+        if not (1 <= self.memory <= 50):
+            raise ValueError(f"SolverOptions.memory={self.memory!r}; allowed: 1..50")
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    """Convergence diagnostics of one solve."""
+
+    converged: bool
+    iterations: int
+    residual: float
+    seconds: float
+    method: str
+
+
+@dataclass(frozen=True, eq=False)
+class Equilibrium:
+    """Solved counterfactual arrays, relative to ``baseline``.
+
+    Attributes
+    ----------
+    w_hat : (N,)         wage (value-added price) changes
+    P_hat : (N, J)       sector price-index changes
+    c_hat : (N, J)       unit-cost changes
+    spending : (N, J)    counterfactual spending ``X'``
+    shares : (N, N, J)   counterfactual expenditure shares ``pi'``
+    flows : (N, N, J)    counterfactual flows at producer prices
+    output : (N, J)      counterfactual gross output ``Y'``
+    tariff_revenue, export_tax_revenue, income : (N,)
+    """
+
+    baseline: Baseline
+    shocks: Shocks
+    w_hat: FloatArray
+    P_hat: FloatArray
+    c_hat: FloatArray
+    spending: FloatArray
+    shares: FloatArray
+    flows: FloatArray
+    output: FloatArray
+    tariff_revenue: FloatArray
+    export_tax_revenue: FloatArray
+    income: FloatArray
+    info: SolverInfo
+
+
+def build_system(baseline: Baseline, shocks: Shocks) -> System:
+    """Compile a baseline and shocks into the arrays of :class:`System`."""
+    shocks.validate(baseline)
+    deficits = shocks.deficit_levels(baseline)
+    world = float(baseline.value_added.sum())
+    if abs(float(deficits.sum())) > 1e-9 * world:
+        raise ShockError(
+            f"shock field 'deficits' must sum to zero over regions (world), sums to {deficits.sum():.6g}"
+        )
+    zeros = np.zeros_like(baseline.flows)
+    return prepare(
+        shares=baseline.shares,
+        tariffs0=baseline.tariffs,
+        tariffs1=shocks.tariff_levels(baseline),
+        export_taxes0=zeros,
+        export_taxes1=shocks.export_tax_levels(baseline),
+        iceberg_hat=shocks.iceberg_hat,
+        va_share=baseline.va_share,
+        io_share=baseline.io_share,
+        alpha=baseline.alpha,
+        theta=baseline.theta,
+        spending0=baseline.spending,
+        value_added0=baseline.value_added,
+        deficits=np.asarray(deficits, dtype=np.float64),
+    )
+
+
+def wage_step(sys: System, ev: Evaluation) -> FloatArray:
+    """Newton step size of the wage update, ``1 / (1 + eps_n)``, at the current state.
+
+    ``eps_n`` is the elasticity of region ``n``'s labour demand ``L_n = sum_j gamma_nj Y_nj`` to
+    its own wage, holding prices of others and spending fixed: a 1 % wage rise raises unit cost
+    ``c_nj`` by ``gamma_nj`` %, and each buyer ``m``'s share ``pi_mnj`` falls by
+    ``theta_j gamma_nj (1 - pi_mnj)`` % (CP eq. 13). So
+    ``eps_n = sum_j (L_nj / L_n) theta_j gamma_nj (1 - sum_m s_mnj pi_mnj)``, with ``s_mnj`` the
+    share of ``n``'s sales of ``j`` going to ``m``. The step is the diagonal of the Newton step.
+    """
+    m = ev.spending_ratio
+    sales = sys.producer * ev.cost_term[None, :, :] * m[:, None, :]  # [m, n, j]
+    pi = sys.A * ev.cost_term[None, :, :] / ev.phi[:, None, :]
+    out = ev.output
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kept = np.where(out > 0, (sales * pi).sum(axis=0) / np.where(out > 0, out, 1.0), 1.0)
+    labour_nj = sys.va_share * out
+    weight = labour_nj / np.maximum(labour_nj.sum(axis=1, keepdims=True), 1e-300)
+    eps = (weight * sys.theta[None, :] * sys.va_share * (1.0 - kept)).sum(axis=1)
+    return 1.0 / (1.0 + np.nan_to_num(eps, nan=0.0, posinf=0.0))
+
+
+def solve_equilibrium(
+    baseline: Baseline, shocks: Shocks, options: SolverOptions | None = None
+) -> Equilibrium:
+    """Solve one counterfactual on ``baseline`` with deficits as given by ``shocks``.
+
+    Raises
+    ------
+    ShockError
+        The shocks do not fit the baseline.
+    ConvergenceError
+        The residual did not fall below ``options.tol`` within ``options.max_iter`` passes.
+    """
+    opts = options or SolverOptions()
+    t0 = time.perf_counter()
+    sys = build_system(baseline, shocks)
+    n, j = baseline.n_regions, baseline.n_sectors
+    x0 = baseline.spending
+    has_x = x0 > 0
+    x_scale = np.where(has_x, x0, 1.0)
+    va0 = baseline.value_added
+    va_world = float(va0.sum())
+    nj = n * j
+
+    def unpack(z: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        return z[:n], z[n : n + nj].reshape(n, j), z[n + nj :].reshape(n, j)
+
+    def step(z: FloatArray) -> tuple[FloatArray, float]:
+        log_w, log_P, x_rel = unpack(z)
+        ev = evaluate(sys, log_w, log_P, x_rel * x0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w_gap = np.log(ev.labour_income / va0) - log_w
+        new_w = log_w + wage_step(sys, ev) * w_gap
+        new_w -= np.log(float(np.exp(new_w) @ va0) / va_world)
+        new_x = np.where(has_x, ev.spending / x_scale, 1.0)
+        dP = ev.log_P - log_P
+        err = max(
+            float(np.max(np.abs(w_gap))),
+            float(np.max(np.abs(dP))),
+            float(np.max(np.abs(new_x - x_rel))),
+        )
+        if not np.isfinite(err):
+            err = np.inf
+        return np.concatenate([new_w, ev.log_P.ravel(), new_x.ravel()]), err
+
+    z0 = np.concatenate([np.zeros(n), np.zeros(nj), np.ones(nj)])
+    memory = opts.memory if opts.method == "anderson" else 0
+    if memory:
+        out = anderson(step, z0, tol=opts.tol, max_iter=opts.max_iter, memory=memory)
+        z, iters, resid, ok = out.z, out.iterations, out.residual, out.converged
+    else:
+        z, iters, resid, ok = z0, 0, np.inf, False
+        for iters in range(1, opts.max_iter + 1):  # noqa: B007
+            z_new, resid = step(z)
+            if resid <= opts.tol:
+                ok = True
+                break
+            z = z_new
+    seconds = time.perf_counter() - t0
+    if not ok:
+        raise ConvergenceError(
+            f"equilibrium solver ({opts.method}) did not converge on baseline {baseline.name!r}: "
+            f"residual {resid:.3e} > tol {opts.tol:.1e} after {iters} iterations",
+            iterations=iters,
+            residual=float(resid),
+        )
+    log_w, log_P, x_rel = unpack(z)
+    ev = evaluate(sys, log_w, log_P, x_rel * x0)
+    info = SolverInfo(True, iters, float(resid), seconds, opts.method)
+    log.debug("solved %s in %d iterations, %.1f ms", baseline.name, iters, 1e3 * seconds)
+    return _collect(baseline, shocks, sys, ev, log_w, log_P, x_rel * x0, info)
+
+
+def _collect(
+    baseline: Baseline,
+    shocks: Shocks,
+    sys: System,
+    ev: Evaluation,
+    log_w: FloatArray,
+    log_P: FloatArray,
+    spending: FloatArray,
+    info: SolverInfo,
+) -> Equilibrium:
+    shares = trade_shares(sys, ev)
+    flows = sys.producer * ev.cost_term[None, :, :] * (spending / ev.phi)[:, None, :]
+    return Equilibrium(
+        baseline=baseline,
+        shocks=shocks,
+        w_hat=_ro(np.exp(log_w)),
+        P_hat=_ro(np.exp(log_P)),
+        c_hat=_ro(np.exp(ev.log_c)),
+        spending=_ro(spending),
+        shares=_ro(shares),
+        flows=_ro(flows),
+        output=_ro(ev.output),
+        tariff_revenue=_ro(ev.tariff_revenue),
+        export_tax_revenue=_ro(ev.export_tax_revenue),
+        income=_ro(ev.income),
+        info=info,
+    )
+
+
+_BALANCED: weakref.WeakKeyDictionary[Baseline, Baseline] = weakref.WeakKeyDictionary()
+
+
+def balanced_baseline(baseline: Baseline, options: SolverOptions | None = None) -> Baseline:
+    """The baseline world re-solved with zero trade deficits (cached per baseline).
+
+    Caliendo and Parro (2015, section 4) and Ossa (2014) compute counterfactuals from this
+    world; its flows are an exact equilibrium of the model, so it closes like any baseline.
+    """
+    cached = _BALANCED.get(baseline)
+    if cached is not None:
+        return cached
+    opts = options or SolverOptions()
+    eq = solve_equilibrium(
+        baseline,
+        Shocks(deficits=np.zeros(baseline.n_regions), label="zero deficits"),
+        SolverOptions(tol=opts.tol, max_iter=opts.max_iter, memory=opts.memory, method=opts.method),
+    )
+    meta = dict(baseline.meta)
+    meta["derived_from"] = baseline.name
+    meta["closure"] = "balanced: deficits set to zero by solving the model (Caliendo-Parro 2015, sec. 4)"
+    balanced = baseline.replace(name=f"{baseline.name}[D=0]", flows=np.asarray(eq.flows), meta=meta)
+    _BALANCED[baseline] = balanced
+    return balanced
+
+
+def _ro(arr: FloatArray) -> FloatArray:
+    arr = np.asarray(arr, dtype=np.float64)
+    arr.setflags(write=False)
+    return arr

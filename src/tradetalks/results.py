@@ -1,0 +1,238 @@
+"""Immutable results of a counterfactual, with labelled outputs, summaries and comparisons.
+
+Every figure derives from the solved :class:`~tradetalks.model.solver.Equilibrium` and its
+baseline; nothing is stored twice. Percent changes are ``100 * (hat - 1)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from tradetalks.baseline import Baseline
+from tradetalks.model.solver import Equilibrium, SolverInfo
+
+FloatArray = NDArray[np.float64]
+
+
+def _pct(hat: FloatArray) -> FloatArray:
+    return 100.0 * (np.asarray(hat) - 1.0)
+
+
+def _ratio(new: FloatArray, old: FloatArray) -> FloatArray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(old > 0, new / np.where(old > 0, old, 1.0), np.nan)
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """The outcome of one scenario on one baseline.
+
+    Parameters
+    ----------
+    scenario : str
+        Scenario name.
+    equilibrium : Equilibrium
+        Solved arrays; ``equilibrium.baseline`` is the reference world the changes are
+        measured against (for the ``balanced`` closure: the zero-deficit world).
+    source : Baseline
+        The baseline the user asked for (equal to the reference for the ``fixed`` closure).
+    closure : str
+        Deficit closure used.
+    """
+
+    scenario: str
+    equilibrium: Equilibrium
+    source: Baseline
+    closure: str
+
+    # ----------------------------------------------------------------- core arrays
+    @property
+    def baseline(self) -> Baseline:
+        """The reference world the changes are measured against."""
+        return self.equilibrium.baseline
+
+    @property
+    def solver(self) -> SolverInfo:
+        return self.equilibrium.info
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self.baseline.regions
+
+    @property
+    def sectors(self) -> tuple[str, ...]:
+        return self.baseline.sectors
+
+    @cached_property
+    def price_index_hat(self) -> FloatArray:
+        """Consumer price index change ``P_hat[n] = prod_j P_hat[n, j]^alpha[n, j]`` (MODEL.md 2.8)."""
+        return np.exp((self.baseline.alpha * np.log(self.equilibrium.P_hat)).sum(axis=1))
+
+    @cached_property
+    def welfare_hat(self) -> FloatArray:
+        """Real income change ``W_hat = I_hat / P_hat`` (MODEL.md 2.8; includes tariff revenue)."""
+        return _ratio(self.equilibrium.income, self.baseline.income) / self.price_index_hat
+
+    @cached_property
+    def real_wage_hat(self) -> FloatArray:
+        """Real wage change ``w_hat / P_hat``."""
+        return self.equilibrium.w_hat / self.price_index_hat
+
+    def _foreign(self, flows: FloatArray) -> FloatArray:
+        f = np.array(flows, dtype=np.float64)
+        idx = np.arange(self.baseline.n_regions)
+        f[idx, idx, :] = 0.0
+        return f
+
+    @cached_property
+    def _trade(self) -> dict[str, FloatArray]:
+        f0 = self._foreign(self.baseline.flows)
+        f1 = self._foreign(self.equilibrium.flows)
+        return {
+            "exports0": f0.sum(axis=(0, 2)),
+            "exports1": f1.sum(axis=(0, 2)),
+            "imports0": f0.sum(axis=(1, 2)),
+            "imports1": f1.sum(axis=(1, 2)),
+        }
+
+    # ----------------------------------------------------------------- labelled frames
+    def regions_frame(self) -> pd.DataFrame:
+        """One row per region: percent changes of welfare, real wage, prices, trade, output."""
+        b, e = self.baseline, self.equilibrium
+        t = self._trade
+        data = {
+            "welfare_pct": _pct(self.welfare_hat),
+            "real_wage_pct": _pct(self.real_wage_hat),
+            "price_index_pct": _pct(self.price_index_hat),
+            "wage_pct": _pct(e.w_hat),
+            "exports_pct": _pct(_ratio(t["exports1"], t["exports0"])),
+            "imports_pct": _pct(_ratio(t["imports1"], t["imports0"])),
+            "gross_output_pct": _pct(_ratio(e.output.sum(axis=1), b.gross_output.sum(axis=1))),
+            "tariff_revenue": e.tariff_revenue,
+            "tariff_revenue_change": e.tariff_revenue - b.tariff_revenue,
+            "export_tax_revenue": e.export_tax_revenue,
+        }
+        return pd.DataFrame(data, index=pd.Index(b.regions, name="region"))
+
+    def sectors_frame(self) -> pd.DataFrame:
+        """Tidy frame by region and sector: gross output and prices, levels and changes."""
+        b, e = self.baseline, self.equilibrium
+        idx = pd.MultiIndex.from_product([b.regions, b.sectors], names=["region", "sector"])
+        return pd.DataFrame(
+            {
+                "gross_output_base": b.gross_output.ravel(),
+                "gross_output": e.output.ravel(),
+                "gross_output_pct": _pct(_ratio(e.output, b.gross_output)).ravel(),
+                "price_pct": _pct(e.P_hat).ravel(),
+                "unit_cost_pct": _pct(e.c_hat).ravel(),
+            },
+            index=idx,
+        )
+
+    def bilateral_frame(self, by_sector: bool = False) -> pd.DataFrame:
+        """Bilateral trade at producer prices (net of tariffs), baseline and counterfactual.
+
+        With ``by_sector=False`` one row per (importer, exporter) pair, summed over sectors.
+        Home sales (importer == exporter) are excluded.
+        """
+        b = self.baseline
+        f0 = self._foreign(b.flows)
+        f1 = self._foreign(self.equilibrium.flows)
+        n = b.n_regions
+        if by_sector:
+            idx = pd.MultiIndex.from_product(
+                [b.regions, b.regions, b.sectors], names=["importer", "exporter", "sector"]
+            )
+            v0, v1 = f0.ravel(), f1.ravel()
+        else:
+            idx = pd.MultiIndex.from_product([b.regions, b.regions], names=["importer", "exporter"])
+            v0, v1 = f0.sum(axis=2).ravel(), f1.sum(axis=2).ravel()
+        frame = pd.DataFrame({"trade_base": v0, "trade": v1, "trade_pct": _pct(_ratio(v1, v0))}, index=idx)
+        pairs = np.repeat(np.arange(n), n) != np.tile(np.arange(n), n)
+        keep = np.repeat(pairs, b.n_sectors) if by_sector else pairs
+        return frame[keep]
+
+    def summary(self, regions: Sequence[str] | None = None) -> pd.DataFrame:
+        """A readable table of the headline changes (percent), for some or all regions."""
+        frame = self.regions_frame()[
+            ["welfare_pct", "real_wage_pct", "price_index_pct", "exports_pct", "imports_pct"]
+        ]
+        if regions is not None:
+            for r in regions:
+                self.baseline.region_index(r)
+            frame = frame.loc[list(regions)]
+        return frame
+
+    def to_dict(self, regions: Sequence[str] | None = None) -> dict[str, Any]:
+        """JSON-ready dictionary (the shape the CLI prints with ``--format json``)."""
+        frame = self.regions_frame()
+        chosen = list(regions) if regions is not None else list(self.regions)
+        bil = self.bilateral_frame()
+        bil = bil[bil.index.get_level_values("importer").isin(chosen)]
+        bil = bil[bil.index.get_level_values("exporter").isin(chosen)]
+        info = self.solver
+        return {
+            "scenario": self.scenario,
+            "baseline": {"name": self.source.name, "year": int(self.source.year), "closure": self.closure},
+            "regions": [
+                {
+                    "code": r,
+                    **{
+                        k: _num(frame.loc[r, k])
+                        for k in (
+                            "welfare_pct",
+                            "real_wage_pct",
+                            "price_index_pct",
+                            "exports_pct",
+                            "imports_pct",
+                            "gross_output_pct",
+                        )
+                    },
+                }
+                for r in chosen
+            ],
+            "bilateral": [
+                {"importer": imp, "exporter": exp, "trade_pct": _num(row["trade_pct"])}
+                for (imp, exp), row in bil.iterrows()
+            ],
+            "solver": {
+                "converged": info.converged,
+                "iterations": info.iterations,
+                "residual": info.residual,
+                "seconds": info.seconds,
+                "method": info.method,
+            },
+        }
+
+
+def _num(x: Any) -> float | None:
+    v = float(x)
+    return v if np.isfinite(v) else None
+
+
+def compare(results: Sequence[Result], column: str = "welfare_pct") -> pd.DataFrame:
+    """Side-by-side table of one region-level column across several results.
+
+    Parameters
+    ----------
+    results : sequence of Result
+        Results on baselines with the same regions.
+    column : str
+        A column of :meth:`Result.regions_frame` (``welfare_pct``, ``real_wage_pct``, ...).
+    """
+    if not results:
+        raise ValueError("compare() needs at least one result")
+    allowed = list(results[0].regions_frame().columns)
+    if column not in allowed:
+        raise ValueError(f"compare(column={column!r}); allowed: {', '.join(allowed)}")
+    names = [r.scenario for r in results]
+    if len(set(names)) != len(names):
+        names = [f"{r.scenario} ({k})" for k, r in enumerate(results)]
+    return pd.concat({name: r.regions_frame()[column] for name, r in zip(names, results, strict=True)}, axis=1)

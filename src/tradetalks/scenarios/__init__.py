@@ -1,0 +1,89 @@
+"""Scenario files (TOML) and the built-in library, each citing the article it stands for.
+
+A scenario file holds ``name``, ``title``, ``article`` (the sentence of the October 2025
+article it models), optional ``notes`` and a list of ``[[levers]]`` tables, each with a
+``type``. Unknown keys and unknown lever types are errors that name the allowed values.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tradetalks.baseline import Baseline
+from tradetalks.errors import ScenarioError
+from tradetalks.levers import TariffChange, compile_levers
+from tradetalks.model.shocks import Shocks
+
+LEVER_TYPES = ("tariff",)
+SCENARIO_KEYS = ("name", "title", "article", "notes", "levers")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of levers."""
+
+    name: str
+    title: str
+    article: str
+    levers: tuple[TariffChange, ...]
+    notes: str = ""
+
+    def compile(self, baseline: Baseline) -> Shocks:
+        """The scenario's shocks on ``baseline``'s axes."""
+        return compile_levers(baseline, self.levers, label=self.name)
+
+
+def parse_scenario(data: Mapping[str, Any], origin: str) -> Scenario:
+    """Validate a parsed scenario table; errors name ``origin`` and the field."""
+    unknown = set(data) - set(SCENARIO_KEYS)
+    if unknown:
+        raise ScenarioError(f"{origin}: unknown keys {sorted(unknown)}; allowed: {list(SCENARIO_KEYS)}")
+    if "name" not in data:
+        raise ScenarioError(f"{origin}: missing key 'name'")
+    levers = []
+    for k, spec in enumerate(data.get("levers", [])):
+        kind = spec.get("type")
+        if kind not in LEVER_TYPES:
+            raise ScenarioError(f"{origin}: levers[{k}].type={kind!r}; allowed: {list(LEVER_TYPES)}")
+        try:
+            levers.append(TariffChange.from_mapping(spec))
+        except ScenarioError as exc:
+            raise ScenarioError(f"{origin}: levers[{k}]: {exc}") from None
+    return Scenario(
+        name=str(data["name"]),
+        title=str(data.get("title", "")),
+        article=str(data.get("article", "")),
+        notes=str(data.get("notes", "")),
+        levers=tuple(levers),
+    )
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with the package."""
+    lib = resources.files("tradetalks.scenarios") / "library"
+    return sorted(p.name.removesuffix(".toml") for p in lib.iterdir() if p.name.endswith(".toml"))
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    """Load a built-in scenario by name or a scenario file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.exists():
+        text, origin = path.read_text(encoding="utf-8"), str(path)
+    else:
+        names = builtin_names()
+        if name_or_path not in names:
+            raise ScenarioError(
+                f"unknown scenario {name_or_path!r}; built-in: {', '.join(names)} (or a path to a .toml file)"
+            )
+        res = resources.files("tradetalks.scenarios") / "library" / f"{name_or_path}.toml"
+        text, origin = res.read_text(encoding="utf-8"), f"scenario {name_or_path!r}"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+    return parse_scenario(data, origin)
