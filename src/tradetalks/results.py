@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
+from tradetalks.model.decomposition import WelfareDecomposition, decompose
 from tradetalks.model.solver import Equilibrium, SolverInfo
 
 FloatArray = NDArray[np.float64]
@@ -101,6 +102,13 @@ class Result:
             "imports0": f0.sum(axis=(1, 2)),
             "imports1": f1.sum(axis=(1, 2)),
         }
+
+    def decomposition(self, change: str = "proportional") -> WelfareDecomposition:
+        """Caliendo-Parro (2015, Table 2) first-order welfare decomposition: terms of trade and
+        volume of trade, by region, sector and partner (see :mod:`tradetalks.model.decomposition`)."""
+        if change not in ("proportional", "log"):
+            raise ValueError(f"decomposition(change={change!r}); allowed: proportional, log")
+        return decompose(self.equilibrium, change="log" if change == "log" else "proportional")
 
     # ----------------------------------------------------------------- labelled frames
     def regions_frame(self) -> pd.DataFrame:

@@ -1,0 +1,76 @@
+"""Benchmark: warm solve time and iterations of one counterfactual, against the paper's algorithm.
+
+Prints, for the Caliendo-Parro data (31 x 40, NAFTA 1993 -> 2005 tariffs; needs the raw data),
+the shipped ``default`` baseline (13 x 28, scenario us-100) and the full ICIO baseline
+(81 x 28, scenario us-100): the package solver's best-of-k warm time and iterations, the plain
+fixed-point reference (``bench/reference_cp.py``) run in the same process, their ratio and the
+largest difference between their wage changes.
+
+Run: ``python bench/bench_solver.py [--repeat 5] [--skip-reference]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from reference_cp import solve_reference  # noqa: E402
+
+import tradetalks as tt  # noqa: E402
+from tradetalks.data.paths import find_data_dir  # noqa: E402
+from tradetalks.model.solver import solve_equilibrium  # noqa: E402
+
+
+def cases() -> list[tuple[str, tt.Baseline, tt.Shocks]]:
+    out = []
+    data = find_data_dir()
+    if data is not None:
+        from tradetalks.data.cp2015 import load_cp2015, nafta_tariffs
+
+        cp = load_cp2015(data)
+        out.append(("CP2015 31x40 NAFTA", cp, tt.Shocks(tariffs=nafta_tariffs(cp, data))))
+    else:
+        print("raw data directory not found: skipping the CP2015 case", file=sys.stderr)
+    for name in ("default", "icio2022-full"):
+        base = tt.load_baseline(name)
+        out.append((f"{name} {base.n_regions}x{base.n_sectors} us-100", base, tt.load_scenario("us-100").compile(base)))
+    return out
+
+
+def best_time(fn, repeat: int) -> tuple[float, object]:
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--skip-reference", action="store_true")
+    args = ap.parse_args()
+    print(f"{'case':34s} {'solver ms':>10s} {'iters':>6s} {'reference ms':>13s} {'ref iters':>9s} "
+          f"{'speed-up':>9s} {'max |dw|':>9s}")
+    for label, base, shocks in cases():
+        solve_equilibrium(base, shocks)  # warm-up (derived arrays cached on the baseline)
+        t, eq = best_time(lambda b=base, s=shocks: solve_equilibrium(b, s), args.repeat)
+        iters = eq.info.iterations  # type: ignore[attr-defined]
+        if args.skip_reference:
+            print(f"{label:34s} {1e3 * t:10.1f} {iters:6d}")
+            continue
+        w_ref, ref_iters, t_ref = solve_reference(base, shocks)
+        dw = float(np.max(np.abs(w_ref - eq.w_hat)))  # type: ignore[attr-defined]
+        print(f"{label:34s} {1e3 * t:10.1f} {iters:6d} {1e3 * t_ref:13.0f} {ref_iters:9d} "
+              f"{t_ref / t:8.0f}x {dw:9.1e}")
+
+
+if __name__ == "__main__":
+    main()
