@@ -53,8 +53,11 @@ def anderson(
         Clear the memory when ``err`` exceeds ``restart_ratio`` times the best error so far.
     """
     z = z0.copy()
-    dG: list[FloatArray] = []
-    dF: list[FloatArray] = []
+    dim = z.size
+    # Ring buffers of the last ``memory`` differences of T(z) and of the residual f = T(z) - z.
+    dG = np.empty((dim, memory))
+    dF = np.empty((dim, memory))
+    count = 0
     g_prev: FloatArray | None = None
     f_prev: FloatArray | None = None
     best = np.inf
@@ -64,9 +67,8 @@ def anderson(
         g, err = step(z)
         history.append(err)
         if not np.isfinite(err):
-            # fall back to the best point and plain iteration from there
-            dG.clear()
-            dF.clear()
+            # restart from the best point with plain iteration
+            count = 0
             g_prev = f_prev = None
             z = best_z
             continue
@@ -75,21 +77,23 @@ def anderson(
         if err < best:
             best, best_z = err, z
         elif err > restart_ratio * best:
-            dG.clear()
-            dF.clear()
+            count = 0
             g_prev = f_prev = None
         f = g - z
         if g_prev is not None and f_prev is not None:
-            dG.append(g - g_prev)
-            dF.append(f - f_prev)
-            if len(dG) > memory:
-                dG.pop(0)
-                dF.pop(0)
+            slot = count % memory
+            dG[:, slot] = g - g_prev
+            dF[:, slot] = f - f_prev
+            count += 1
         g_prev, f_prev = g, f
-        if dF:
-            Fm = np.stack(dF, axis=1)
-            gamma, *_ = np.linalg.lstsq(Fm, f, rcond=None)
-            z = g - np.stack(dG, axis=1) @ gamma
+        k = min(count, memory)
+        if k:
+            Fm = dF[:, :k]
+            # least squares min ||f - Fm gamma|| by regularised normal equations (k <= memory is small)
+            gram = Fm.T @ Fm
+            gram[np.diag_indices(k)] += 1e-14 * np.trace(gram) + 1e-300
+            gamma = np.linalg.solve(gram, Fm.T @ f)
+            z = g - dG[:, :k] @ gamma
         else:
             z = g
     return AndersonOutcome(z, max_iter, history[-1] if history else np.inf, False, tuple(history))

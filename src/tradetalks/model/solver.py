@@ -147,7 +147,7 @@ def build_system(baseline: Baseline, shocks: Shocks) -> System:
 
 
 def wage_step(sys: System, ev: Evaluation) -> FloatArray:
-    """Newton step size of the wage update, ``1 / (1 + eps_n)``, at the current state.
+    """Newton step size of the wage update, ``1 / (1 + eps_n)``, at the state of ``ev``.
 
     ``eps_n`` is the elasticity of region ``n``'s labour demand ``L_n = sum_j gamma_nj Y_nj`` to
     its own wage, holding prices of others and spending fixed: a 1 % wage rise raises unit cost
@@ -194,12 +194,16 @@ def solve_equilibrium(
     def unpack(z: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         return z[:n], z[n : n + nj].reshape(n, j), z[n + nj :].reshape(n, j)
 
+    # Wage step sizes at the starting point (with the shock in place), fixed during the solve so
+    # that the accelerated map stays one map.
+    nu = wage_step(sys, evaluate(sys, np.zeros(n), np.zeros((n, j)), x0))
+
     def step(z: FloatArray) -> tuple[FloatArray, float]:
         log_w, log_P, x_rel = unpack(z)
         ev = evaluate(sys, log_w, log_P, x_rel * x0)
         with np.errstate(divide="ignore", invalid="ignore"):
             w_gap = np.log(ev.labour_income / va0) - log_w
-        new_w = log_w + wage_step(sys, ev) * w_gap
+        new_w = log_w + nu * w_gap
         new_w -= np.log(float(np.exp(new_w) @ va0) / va_world)
         new_x = np.where(has_x, ev.spending / x_scale, 1.0)
         dP = ev.log_P - log_P
