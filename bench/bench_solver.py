@@ -3,8 +3,8 @@
 Prints, for the Caliendo-Parro data (31 x 40, NAFTA 1993 -> 2005 tariffs; needs the raw data),
 the shipped ``default`` baseline (13 x 28, scenario us-100) and the full ICIO baseline
 (81 x 28, scenario us-100): the package solver's best-of-k warm time and iterations, the plain
-fixed-point reference (``bench/reference_cp.py``) run in the same process, their ratio and the
-largest difference between their wage changes.
+fixed-point reference (``bench/reference_cp.py``) run in the same process to the same tolerance
+(1e-11), their ratio and the largest difference between their wage changes.
 
 Run: ``python bench/bench_solver.py [--repeat 5] [--skip-reference]``
 """
@@ -25,6 +25,11 @@ from reference_cp import solve_reference  # noqa: E402
 import tradetalks as tt  # noqa: E402
 from tradetalks.data.paths import find_data_dir  # noqa: E402
 from tradetalks.model.solver import solve_equilibrium  # noqa: E402
+
+
+#: Both solvers run to the same tolerance (largest relative residual of the equilibrium conditions).
+TOL = 1e-11
+OPTIONS = tt.SolverOptions(tol=TOL)
 
 
 def cases() -> list[tuple[str, tt.Baseline, tt.Shocks]]:
@@ -61,12 +66,12 @@ def main() -> None:
           f"{'speed-up':>9s} {'max |dw|':>9s}")
     for label, base, shocks in cases():
         solve_equilibrium(base, shocks)  # warm-up (derived arrays cached on the baseline)
-        t, eq = best_time(lambda b=base, s=shocks: solve_equilibrium(b, s), args.repeat)
+        t, eq = best_time(lambda b=base, s=shocks: solve_equilibrium(b, s, OPTIONS), args.repeat)
         iters = eq.info.iterations  # type: ignore[attr-defined]
         if args.skip_reference:
             print(f"{label:34s} {1e3 * t:10.1f} {iters:6d}")
             continue
-        w_ref, ref_iters, t_ref = solve_reference(base, shocks)
+        w_ref, ref_iters, t_ref = solve_reference(base, shocks, tol=TOL)
         dw = float(np.max(np.abs(w_ref - eq.w_hat)))  # type: ignore[attr-defined]
         print(f"{label:34s} {1e3 * t:10.1f} {iters:6d} {1e3 * t_ref:13.0f} {ref_iters:9d} "
               f"{t_ref / t:8.0f}x {dw:9.1e}")

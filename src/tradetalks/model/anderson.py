@@ -91,7 +91,8 @@ def anderson(
             Fm = dF[:, :k]
             # least squares min ||f - Fm gamma|| by regularised normal equations (k <= memory is small)
             gram = Fm.T @ Fm
-            gram[np.diag_indices(k)] += 1e-14 * np.trace(gram) + 1e-300
+            diag = gram.flat[:: k + 1]
+            gram.flat[:: k + 1] = diag + (1e-14 * diag.sum() + 1e-300)
             gamma = np.linalg.solve(gram, Fm.T @ f)
             z = g - dG[:, :k] @ gamma
         else:

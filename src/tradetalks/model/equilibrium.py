@@ -27,20 +27,20 @@ class System:
 
     Attributes
     ----------
-    A : (N, N, J)   ``pi * kappa_hat^-theta``
-    producer : (N, N, J)   ``A / (tau' (1 + e'))``: share of spending that reaches producers
-    tariff : (N, N, J)     ``A * t' / tau'``: share that is tariff revenue of the importer
-    xtax : (N, N, J)       ``A * e' / (tau' (1 + e'))``: share that is export-tax revenue of the exporter
+    buyer_side : (2, N, N, J)
+        ``A = pi * kappa_hat^-theta`` and ``tariff = A * t' / tau'`` (the share of spending that
+        is tariff revenue of the importer).
+    seller_side : (1 or 2, N, N, J)
+        ``producer = A / (tau' (1 + e'))`` (the share that reaches producers) and, when any
+        export tax is set, ``xtax = A * e' / (tau' (1 + e'))`` (export-tax revenue of the exporter).
     va_share, io_share, alpha, theta : baseline parameters
     spending0 : (N, J)     baseline spending ``X``
     value_added0 : (N,)    baseline ``VA = w L``
     deficits : (N,)        counterfactual deficits ``D'``
     """
 
-    A: FloatArray
-    producer: FloatArray
-    tariff: FloatArray
-    xtax: FloatArray
+    buyer_side: FloatArray  # (2, N, N, J): A and tariff, stacked for one contraction
+    seller_side: FloatArray  # (1 or 2, N, N, J): producer and, if any export tax, xtax
     va_share: FloatArray
     io_share: FloatArray
     alpha: FloatArray
@@ -48,6 +48,22 @@ class System:
     spending0: FloatArray
     value_added0: FloatArray
     deficits: FloatArray
+
+    @property
+    def A(self) -> FloatArray:
+        return self.buyer_side[0]
+
+    @property
+    def tariff(self) -> FloatArray:
+        return self.buyer_side[1]
+
+    @property
+    def producer(self) -> FloatArray:
+        return self.seller_side[0]
+
+    @property
+    def has_export_taxes(self) -> bool:
+        return self.seller_side.shape[0] == 2
 
 
 def prepare(
@@ -83,11 +99,10 @@ def prepare(
         producer = A * inv_tau * inv_ex
         tariff = A * (1.0 - inv_tau)
         xtax = A * inv_tau * (1.0 - inv_ex)
+    seller = np.stack([producer, xtax]) if np.any(xtax) else producer[None]
     return System(
-        A=A,
-        producer=producer,
-        tariff=tariff,
-        xtax=xtax,
+        buyer_side=np.stack([A, tariff]),
+        seller_side=seller,
         va_share=va_share,
         io_share=io_share,
         alpha=alpha,
@@ -136,13 +151,15 @@ def evaluate(sys: System, log_w: FloatArray, log_P: FloatArray, spending: FloatA
     theta = sys.theta
     log_c = log_unit_cost(sys, log_w, log_P)
     cost_term = np.exp(-theta[None, :] * log_c)
-    phi = np.einsum("nij,ij->nj", sys.A, cost_term)
+    buyer = np.einsum("snij,ij->snj", sys.buyer_side, cost_term)
+    phi = buyer[0]
     with np.errstate(divide="ignore"):
         new_log_P = -np.log(phi) / theta[None, :]
         m = spending / phi  # X'[n, j] / P_hat^-theta
-    output = cost_term * np.einsum("nij,nj->ij", sys.producer, m)
-    xtax_rev = (cost_term * np.einsum("nij,nj->ij", sys.xtax, m)).sum(axis=1)
-    tariff_rev = (m * np.einsum("nij,ij->nj", sys.tariff, cost_term)).sum(axis=1)
+    seller = cost_term * np.einsum("snij,nj->sij", sys.seller_side, m)
+    output = seller[0]
+    xtax_rev = seller[1].sum(axis=1) if sys.has_export_taxes else np.zeros_like(sys.value_added0)
+    tariff_rev = (m * buyer[1]).sum(axis=1)
     labour = (sys.va_share * output).sum(axis=1)
     income = np.exp(log_w) * sys.value_added0 + tariff_rev + xtax_rev + sys.deficits
     new_spending = np.einsum("njk,nk->nj", sys.io_share, output) + sys.alpha * income[:, None]
