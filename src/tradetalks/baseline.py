@@ -259,7 +259,7 @@ class Baseline:
     # ------------------------------------------------------------------ transforms
     def replace(self, **changes: Any) -> Baseline:
         """A new baseline with some fields replaced (validated again)."""
-        fields = {
+        fields: dict[str, Any] = {
             "name": self.name,
             "year": self.year,
             "regions": self.regions,
@@ -282,17 +282,26 @@ class Baseline:
         """The same baseline with another trade-elasticity vector."""
         return self.replace(theta=np.asarray(theta, dtype=np.float64))
 
-    def aggregate(self, mapping: Mapping[str, str], name: str | None = None) -> Baseline:
+    def aggregate(
+        self, mapping: Mapping[str, str], name: str | None = None, *, intra_tariffs: str = "drop"
+    ) -> Baseline:
         """Aggregate regions by a mapping ``{source region: target region}``.
 
         Every source region must be mapped. Flows add up; tariffs are flow-weighted averages
-        (so tariff revenue is preserved); value-added and input-output shares are
-        output-weighted averages (so value added and intermediate purchases are preserved);
-        trade among members of a target region becomes home sales.
+        (so tariff revenue on trade between target regions is preserved); value-added and
+        input-output shares are output-weighted averages (so value added and intermediate
+        purchases are preserved); trade among members of a target region becomes home sales.
+        Its tariff revenue is dropped (``intra_tariffs="drop"``, the diagonal stays 0, amount
+        recorded in ``meta["aggregation"]``) or kept as a diagonal tariff (``"keep"``, total
+        revenue preserved). See :func:`tradetalks.data.aggregate.aggregate_regions`.
         """
         from tradetalks.data.aggregate import aggregate_regions
 
-        return aggregate_regions(self, mapping, name=name)
+        if intra_tariffs not in ("drop", "keep"):
+            raise DataError(f"intra_tariffs must be 'drop' or 'keep', got {intra_tariffs!r}")
+        return aggregate_regions(
+            self, mapping, name=name, intra_tariffs="keep" if intra_tariffs == "keep" else "drop"
+        )
 
     # ------------------------------------------------------------------ I/O
     def save(self, directory: str | Path) -> Path:

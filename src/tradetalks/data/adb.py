@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import h5py  # type: ignore[import-untyped]
+import h5py
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -43,11 +43,12 @@ COUNTRIES_FILE = "adb-mrio/countries.xlsx"
 #: Economies of the jld2 model file in matrix order (ADB codes; sheet ``country_new`` of
 #: ``CouSecConvert_ADB.xlsx``, rows 1-43; row 44 pools the other 30 ADB economies). Verified:
 #: gross output by economy matches ``summary.parquet`` within 25 %, and the US deficit is +639 bn.
-MODEL_ECONOMIES: tuple[str, ...] = tuple(
-    "AUS BRA CAN IND INO JPN MEX NOR PRC KOR RUS SWI TAP TUR UKG USA "
-    "AUT BEL BGR HRV CYP CZE DEN EST FIN FRA GER GRC HUN IRE ITA LVA LTU LUX MLT NET POL POR ROM "
-    "SVK SVN SPA SWE RoW".split()
-)
+MODEL_ECONOMIES: tuple[str, ...] = (
+    "AUS", "BRA", "CAN", "IND", "INO", "JPN", "MEX", "NOR", "PRC", "KOR", "RUS", "SWI", "TAP", "TUR",
+    "UKG", "USA", "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DEN", "EST", "FIN", "FRA", "GER", "GRC",
+    "HUN", "IRE", "ITA", "LVA", "LTU", "LUX", "MLT", "NET", "POL", "POR", "ROM", "SVK", "SVN", "SPA",
+    "SWE", "RoW",
+)  # fmt: skip
 
 #: The 19 sectors of the jld2 model file in matrix order (1-based numbers in the docs).
 MODEL_SECTORS: tuple[str, ...] = (
@@ -147,8 +148,14 @@ def read_model(data_dir: Path) -> AdbModel:
         alpha_f = _field(f, "params", "αᶠ")
         deficit = _field(f, "params", "D")
     ne, ns = len(MODEL_ECONOMIES), len(MODEL_SECTORS)
-    expected = {"Yʲ": (y, (ne, ns)), "ξʲ": (va, (ne, ns)), "ξʲᵏ": (io_raw, (ns, ne, ns)),
-                "ξᶠʲ": (fossil, (ne, ns, 3)), "αʲ": (alpha, (ne, ns)), "D": (deficit, (ne,))}
+    expected = {
+        "Yʲ": (y, (ne, ns)),
+        "ξʲ": (va, (ne, ns)),
+        "ξʲᵏ": (io_raw, (ns, ne, ns)),
+        "ξᶠʲ": (fossil, (ne, ns, 3)),
+        "αʲ": (alpha, (ne, ns)),
+        "D": (deficit, (ne,)),
+    }
     for name, (arr, shape) in expected.items():
         if arr.shape != shape:
             raise DataError(f"{MODEL_FILE}: field {name!r} has shape {arr.shape}, expected {shape}")

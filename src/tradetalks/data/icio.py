@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import h5py  # type: ignore[import-untyped]
+import h5py
 import numpy as np
 from numpy.typing import NDArray
 
@@ -51,7 +51,7 @@ ELASTICITY_SETS: dict[str, str] = {
     "CP": "Caliendo and Parro (2015), Review of Economic Studies 82(1), Table 1 (99% sample)",
     "BSY": "Bagwell, Staiger and Yurukoglu (2021), Econometrica 89(4)",
     "FGO": "Fontagne, Guimbard and Orefice (2022), Journal of International Economics 137",
-    "GYY": "Giri, Yi and Yilmazkuday (2021), Journal of International Economics 130",
+    "GYY": "Giri, Yi and Yilmazkuday (2021), Journal of International Economics 129",
     "IS": "in-sample estimates stored with the cube (ahmadlp/tariffwar)",
     "LL": "Lashkaripour and Lugovskyy (2023), American Economic Review 113(10)",
     "Shap": "Shapiro (2016), American Economic Journal: Economic Policy 8(4)",
@@ -144,7 +144,9 @@ def read_cube(data_dir: Path, year: int) -> IcioCube:
     if file_year != year:
         raise DataError(f"{path.name}: field 'year' says {file_year}, expected {year}")
     if sectors[services_pos] != SERVICES_LABEL:
-        raise DataError(f"{path.name}: services_sector points at {sectors[services_pos]!r}, not {SERVICES_LABEL!r}")
+        raise DataError(
+            f"{path.name}: services_sector points at {sectors[services_pos]!r}, not {SERVICES_LABEL!r}"
+        )
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(t))):
         raise DataError(f"{path.name}: flows or tariffs contain NaN or infinity")
     if np.any(x < 0):

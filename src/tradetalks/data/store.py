@@ -1,0 +1,176 @@
+"""Save and load baselines: ``arrays.npz`` + ``manifest.json`` in one directory.
+
+``arrays.npz`` is an ordinary NumPy archive (``numpy.load`` reads it) written with fixed zip
+timestamps, fixed member order and a fixed compression level, so that the same baseline always
+gives the same bytes (a rebuild is bit for bit identical). ``manifest.json`` holds the labels,
+the units, the sha256 of ``arrays.npz`` and every entry of the baseline's ``meta`` (sources,
+sha256 of the raw files, build command, adjustments, ...) at its top level. Loading verifies the
+archive's sha256 against the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tradetalks.baseline import Baseline
+from tradetalks.errors import DataError
+
+log = logging.getLogger(__name__)
+
+FORMAT = "tradetalks-baseline/1"
+ARRAYS_FILE = "arrays.npz"
+MANIFEST_FILE = "manifest.json"
+ARRAY_FIELDS = ("flows", "tariffs", "va_share", "io_share", "theta")
+#: Manifest keys written by the store itself; ``meta`` may not use them.
+RESERVED = ("format", "name", "year", "units", "regions", "sectors", "arrays")
+
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_LEVEL = 9
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def npz_bytes(arrays: dict[str, np.ndarray[Any, Any]]) -> bytes:
+    """Deterministic bytes of a compressed ``.npz`` archive holding ``arrays`` (sorted by name)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as zf:
+        for key in sorted(arrays):
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(arrays[key]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, buf.getvalue(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=_LEVEL)
+    return out.getvalue()
+
+
+def manifest_dict(b: Baseline, arrays_sha256: str) -> dict[str, Any]:
+    """The manifest of a baseline (pure; see the module docstring)."""
+    clash = sorted(set(b.meta) & set(RESERVED))
+    if clash:
+        raise DataError(f"baseline {b.name!r}: meta keys {clash} are reserved for the manifest")
+    head: dict[str, Any] = {
+        "format": FORMAT,
+        "name": b.name,
+        "year": int(b.year),
+        "units": b.units,
+        "regions": list(b.regions),
+        "sectors": list(b.sectors),
+        "arrays": {
+            "file": ARRAYS_FILE,
+            "sha256": arrays_sha256,
+            "shapes": {k: list(getattr(b, k).shape) for k in ARRAY_FIELDS},
+            "axes": {
+                "flows": "[importer n, exporter i, sector j]",
+                "tariffs": "[importer n, exporter i, sector j]",
+                "va_share": "[region n, sector j]",
+                "io_share": "[region n, input k, output j]",
+                "theta": "[sector j]",
+            },
+        },
+    }
+    head.update(dict(b.meta))
+    return head
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_baseline(b: Baseline, directory: str | Path) -> Path:
+    """Write ``arrays.npz`` and ``manifest.json`` of ``b`` into ``directory`` (created if needed).
+
+    Returns
+    -------
+    Path
+        The directory.
+    """
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    blob = npz_bytes({k: getattr(b, k) for k in ARRAY_FIELDS})
+    digest = hashlib.sha256(blob).hexdigest()
+    manifest = manifest_dict(b, digest)
+    try:
+        text = json.dumps(manifest, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"baseline {b.name!r}: meta is not JSON-serialisable: {exc}") from None
+    _atomic_write(d / ARRAYS_FILE, blob)
+    _atomic_write(d / MANIFEST_FILE, text.encode("utf-8"))
+    log.info("saved baseline %s: %s (%d bytes)", b.name, d / ARRAYS_FILE, len(blob))
+    return d
+
+
+def load_baseline(directory: str | Path) -> Baseline:
+    """Read a baseline written by :func:`save_baseline`, verifying the archive's sha256.
+
+    Raises
+    ------
+    DataError
+        If a file is missing, the format is unknown, the sha256 does not match or an array is
+        missing or misshapen.
+    """
+    d = Path(directory)
+    mpath, apath = d / MANIFEST_FILE, d / ARRAYS_FILE
+    for p in (mpath, apath):
+        if not p.is_file():
+            raise DataError(f"baseline directory {d.name!r}: {p.name} not found")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{d.name}/{MANIFEST_FILE}: invalid JSON: {exc}") from None
+    if manifest.get("format") != FORMAT:
+        raise DataError(
+            f"{d.name}/{MANIFEST_FILE}: field 'format' is {manifest.get('format')!r}; allowed: {FORMAT}"
+        )
+    expected = manifest["arrays"]["sha256"]
+    actual = sha256_file(apath)
+    if actual != expected:
+        raise DataError(
+            f"{d.name}/{ARRAYS_FILE}: sha256 {actual} does not match the manifest ({expected}); "
+            "the file was changed or corrupted"
+        )
+    with np.load(apath, allow_pickle=False) as z:
+        missing = [k for k in ARRAY_FIELDS if k not in z.files]
+        if missing:
+            raise DataError(f"{d.name}/{ARRAYS_FILE}: arrays {missing} missing")
+        arrays = {k: np.array(z[k]) for k in ARRAY_FIELDS}
+    meta = {k: v for k, v in manifest.items() if k not in RESERVED}
+    return Baseline(
+        name=str(manifest["name"]),
+        year=int(manifest["year"]),
+        regions=tuple(manifest["regions"]),
+        sectors=tuple(manifest["sectors"]),
+        flows=arrays["flows"],
+        tariffs=arrays["tariffs"],
+        va_share=arrays["va_share"],
+        io_share=arrays["io_share"],
+        theta=arrays["theta"],
+        units=str(manifest["units"]),
+        meta=meta,
+    )
