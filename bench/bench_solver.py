@@ -20,12 +20,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reference_cp import solve_reference  # noqa: E402
-
-import tradetalks as tt  # noqa: E402
-from tradetalks.data.paths import find_data_dir  # noqa: E402
-from tradetalks.model.solver import solve_equilibrium  # noqa: E402
-
+import tradetalks as tt
+from reference_cp import solve_reference
+from tradetalks.data.paths import find_data_dir
+from tradetalks.model.solver import solve_equilibrium
 
 #: Both solvers run to the same tolerance (largest relative residual of the equilibrium conditions).
 TOL = 1e-11
@@ -44,7 +42,13 @@ def cases() -> list[tuple[str, tt.Baseline, tt.Shocks]]:
         print("raw data directory not found: skipping the CP2015 case", file=sys.stderr)
     for name in ("default", "icio2022-full"):
         base = tt.load_baseline(name)
-        out.append((f"{name} {base.n_regions}x{base.n_sectors} us-100", base, tt.load_scenario("us-100").compile(base)))
+        out.append(
+            (
+                f"{name} {base.n_regions}x{base.n_sectors} us-100",
+                base,
+                tt.load_scenario("us-100").compile(base),
+            )
+        )
     return out
 
 
@@ -62,8 +66,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--skip-reference", action="store_true")
     args = ap.parse_args()
-    print(f"{'case':34s} {'solver ms':>10s} {'iters':>6s} {'reference ms':>13s} {'ref iters':>9s} "
-          f"{'speed-up':>9s} {'max |dw|':>9s}")
+    print(
+        f"{'case':34s} {'solver ms':>10s} {'iters':>6s} {'reference ms':>13s} {'ref iters':>9s} "
+        f"{'speed-up':>9s} {'max |dw|':>9s}"
+    )
     for label, base, shocks in cases():
         solve_equilibrium(base, shocks)  # warm-up (derived arrays cached on the baseline)
         t, eq = best_time(lambda b=base, s=shocks: solve_equilibrium(b, s, OPTIONS), args.repeat)
@@ -73,8 +79,10 @@ def main() -> None:
             continue
         w_ref, ref_iters, t_ref = solve_reference(base, shocks, tol=TOL)
         dw = float(np.max(np.abs(w_ref - eq.w_hat)))  # type: ignore[attr-defined]
-        print(f"{label:34s} {1e3 * t:10.1f} {iters:6d} {1e3 * t_ref:13.0f} {ref_iters:9d} "
-              f"{t_ref / t:8.0f}x {dw:9.1e}")
+        print(
+            f"{label:34s} {1e3 * t:10.1f} {iters:6d} {1e3 * t_ref:13.0f} {ref_iters:9d} "
+            f"{t_ref / t:8.0f}x {dw:9.1e}"
+        )
 
 
 if __name__ == "__main__":

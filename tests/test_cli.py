@@ -62,8 +62,10 @@ def test_bad_input_is_one_line_and_non_zero(capsys, argv, needle):
 
 def test_bad_scenario_file(tmp_path, capsys):
     path = tmp_path / "bad.toml"
-    path.write_text('name = "bad"\n[[levers]]\ntype = "tariff"\nimporter = "USA"\nexporter = "CHN"\nadd_pp = 10\n'
-                    'sectors = ["NOPE"]\n')
+    path.write_text(
+        'name = "bad"\n[[levers]]\ntype = "tariff"\nimporter = "USA"\nexporter = "CHN"\nadd_pp = 10\n'
+        'sectors = ["NOPE"]\n'
+    )
     code, _, err = run(capsys, "run", str(path))
     assert code == 2 and "unknown sector 'NOPE'" in err
 

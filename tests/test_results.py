@@ -40,7 +40,13 @@ def test_frames_are_labelled_and_consistent(shocked, world):
 
 def test_summary_and_unknown_region(shocked):
     table = shocked.summary(["R0", "R1"])
-    assert list(table.columns) == ["welfare_pct", "real_wage_pct", "price_index_pct", "exports_pct", "imports_pct"]
+    assert list(table.columns) == [
+        "welfare_pct",
+        "real_wage_pct",
+        "price_index_pct",
+        "exports_pct",
+        "imports_pct",
+    ]
     with pytest.raises(Exception, match="unknown region 'XXX'"):
         shocked.summary(["XXX"])
 

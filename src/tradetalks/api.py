@@ -43,7 +43,9 @@ def solve(
     reference = baseline
     if opts.closure == "balanced":
         if shocks.deficits is not None:
-            raise ShockError("shock field 'deficits' cannot be set with closure='balanced' (deficits are zero)")
+            raise ShockError(
+                "shock field 'deficits' cannot be set with closure='balanced' (deficits are zero)"
+            )
         reference = balanced_baseline(baseline, opts)
     eq = solve_equilibrium(reference, shocks, opts)
     return Result(scenario=scenario, equilibrium=eq, source=baseline, closure=opts.closure)

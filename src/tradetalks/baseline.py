@@ -194,8 +194,9 @@ class Baseline:
 
         ``final_demand_negative``: most negative final demand relative to the region's spending;
         ``alpha_sum``: deviation of the final-demand shares from summing to one;
-        ``trade_balance``: gap between total spending and output plus deficit (relative to world output);
-        ``labour_market``: gap between value added and the value-added share of output (exact by construction).
+        ``trade_balance``: gap between total spending and output plus tariff revenue plus deficit
+        (relative to world output);
+        ``income_positive``: most negative final income relative to world output.
         """
         scale = float(self.gross_output.sum())
         f = self.final_demand

@@ -100,7 +100,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> str:
     rows = []
     for name in builtin_names():
         sc = load_scenario(name)
-        rows.append(f"{name:22s} {sc.title}\n{'':22s} article: \"{sc.article}\"")
+        rows.append(f'{name:22s} {sc.title}\n{"":22s} article: "{sc.article}"')
     return "\n".join(rows)
 
 

@@ -74,7 +74,8 @@ class Result:
     @cached_property
     def price_index_hat(self) -> FloatArray:
         """Consumer price index change ``P_hat[n] = prod_j P_hat[n, j]^alpha[n, j]`` (MODEL.md 2.8)."""
-        return np.exp((self.baseline.alpha * np.log(self.equilibrium.P_hat)).sum(axis=1))
+        out: FloatArray = np.exp((self.baseline.alpha * np.log(self.equilibrium.P_hat)).sum(axis=1))
+        return out
 
     @cached_property
     def welfare_hat(self) -> FloatArray:
@@ -207,8 +208,8 @@ class Result:
                 for r in chosen
             ],
             "bilateral": [
-                {"importer": imp, "exporter": exp, "trade_pct": _num(row["trade_pct"])}
-                for (imp, exp), row in bil.iterrows()
+                {"importer": str(imp), "exporter": str(exp), "trade_pct": _num(pct)}
+                for (imp, exp), pct in zip(bil.index.to_list(), bil["trade_pct"].to_list(), strict=True)
             ],
             "solver": {
                 "converged": info.converged,
@@ -243,4 +244,6 @@ def compare(results: Sequence[Result], column: str = "welfare_pct") -> pd.DataFr
     names = [r.scenario for r in results]
     if len(set(names)) != len(names):
         names = [f"{r.scenario} ({k})" for k, r in enumerate(results)]
-    return pd.concat({name: r.regions_frame()[column] for name, r in zip(names, results, strict=True)}, axis=1)
+    return pd.concat(
+        {name: r.regions_frame()[column] for name, r in zip(names, results, strict=True)}, axis=1
+    )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import make_world
-from tradetalks import ConvergenceError, Shocks, ShockError, SolverOptions, solve
+from tradetalks import ConvergenceError, ShockError, Shocks, SolverOptions, solve
 from tradetalks.model.solver import balanced_baseline
 
 
@@ -98,7 +98,9 @@ def test_tariff_cuts_imports_and_accounting_holds(world):
     np.testing.assert_allclose(eq.tariff_revenue, (eq.flows * tar).sum(axis=(1, 2)), rtol=1e-10)
     np.testing.assert_allclose(eq.output, eq.flows.sum(axis=0), rtol=1e-10)
     # labour market clears and world value added is the numeraire
-    np.testing.assert_allclose(eq.w_hat * world.value_added, (world.va_share * eq.output).sum(axis=1), rtol=1e-9)
+    np.testing.assert_allclose(
+        eq.w_hat * world.value_added, (world.va_share * eq.output).sum(axis=1), rtol=1e-9
+    )
     assert float(eq.w_hat @ world.value_added) == pytest.approx(world.value_added.sum(), rel=1e-12)
 
 

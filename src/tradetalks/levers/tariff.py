@@ -95,7 +95,9 @@ class TariffChange:
             else:
                 tariffs[n, i, cols] = (self.set_pct or 0.0) / 100.0
             if np.any(tariffs[n, i, cols] <= -1.0):
-                raise ScenarioError(f"tariff lever: rate on {e}->{self.importer} would fall to -100 % or below")
+                raise ScenarioError(
+                    f"tariff lever: rate on {e}->{self.importer} would fall to -100 % or below"
+                )
 
 
 def compile_levers(baseline: Baseline, levers: Sequence[TariffChange], label: str = "") -> Shocks:

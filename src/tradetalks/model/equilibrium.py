@@ -50,20 +50,23 @@ class System:
     deficits: FloatArray
 
     @property
-    def A(self) -> FloatArray:
-        return self.buyer_side[0]
+    def A(self) -> FloatArray:  # noqa: N802  (the paper's notation)
+        out: FloatArray = self.buyer_side[0]
+        return out
 
     @property
     def tariff(self) -> FloatArray:
-        return self.buyer_side[1]
+        out: FloatArray = self.buyer_side[1]
+        return out
 
     @property
     def producer(self) -> FloatArray:
-        return self.seller_side[0]
+        out: FloatArray = self.seller_side[0]
+        return out
 
     @property
     def has_export_taxes(self) -> bool:
-        return self.seller_side.shape[0] == 2
+        return bool(self.seller_side.shape[0] == 2)
 
 
 def prepare(
@@ -115,7 +118,8 @@ def prepare(
 
 def log_unit_cost(sys: System, log_w: FloatArray, log_P: FloatArray) -> FloatArray:
     """``ln c_hat[n, j] = gamma[n, j] ln w_hat[n] + sum_k gamma[n, k, j] ln P_hat[n, k]`` (CP eq. 11)."""
-    return sys.va_share * log_w[:, None] + np.einsum("nkj,nk->nj", sys.io_share, log_P)
+    out: FloatArray = sys.va_share * log_w[:, None] + np.einsum("nkj,nk->nj", sys.io_share, log_P)
+    return out
 
 
 @dataclass(frozen=True, eq=False)

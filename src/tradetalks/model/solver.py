@@ -165,7 +165,8 @@ def wage_step(sys: System, ev: Evaluation) -> FloatArray:
     labour_nj = sys.va_share * out
     weight = labour_nj / np.maximum(labour_nj.sum(axis=1, keepdims=True), 1e-300)
     eps = (weight * sys.theta[None, :] * sys.va_share * (1.0 - kept)).sum(axis=1)
-    return 1.0 / (1.0 + np.nan_to_num(eps, nan=0.0, posinf=0.0))
+    step: FloatArray = 1.0 / (1.0 + np.nan_to_num(eps, nan=0.0, posinf=0.0))
+    return step
 
 
 def solve_equilibrium(
