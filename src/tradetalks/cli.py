@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--format", default="table", choices=FORMATS)
     run.add_argument("--closure", default="fixed", choices=("fixed", "balanced"))
     run.add_argument("--regions", default=None, help="comma-separated region codes to print")
+    run.add_argument(
+        "--mapping",
+        default=None,
+        help="aggregate the baseline's regions by a mapping file (CSV source,target; TOML or JSON)",
+    )
 
     data = sub.add_parser("data", help="describe or build baselines")
     dsub = data.add_subparsers(dest="data_command", required=True)
@@ -81,6 +86,10 @@ def _cmd_run(args: argparse.Namespace) -> str:
 
     scenario = load_scenario(args.scenario)
     baseline = load_baseline(args.baseline)
+    if args.mapping:
+        from tradetalks.data.aggregate import read_mapping
+
+        baseline = baseline.aggregate(read_mapping(args.mapping), name=f"{baseline.name}@{args.mapping}")
     shocks = scenario.compile(baseline)
     result = solve(baseline, shocks, SolverOptions(closure=args.closure), scenario=scenario.name)
     return _render(result, args.format, _focus(result, args.regions))

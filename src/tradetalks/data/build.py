@@ -31,7 +31,7 @@ import numpy as np
 
 from tradetalks.baseline import CLOSE_RTOL, Baseline
 from tradetalks.data import adb, balance, concordance, icio
-from tradetalks.data.aggregate import aggregate_regions, parse_mapping_csv
+from tradetalks.data.aggregate import aggregate_regions, parse_mapping_csv, read_mapping
 from tradetalks.data.paths import require_data_dir
 from tradetalks.data.store import save_baseline, sha256_file
 from tradetalks.errors import DataError
@@ -304,6 +304,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--out", help="output directory (default: the package's baselines/<name> for shipped names)"
     )
+    p.add_argument(
+        "--mapping",
+        help="CSV/TOML/JSON mapping of the 81 ICIO economies to your regions; builds the full baseline "
+        "of --year and aggregates it (needs --out; --name names the result)",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
@@ -318,8 +323,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out = save_baseline(b, shipped_dir() / name)
                 log.info("wrote %s (%d bytes)", out / "arrays.npz", (out / "arrays.npz").stat().st_size)
             return 0
+        if args.mapping:
+            if not args.out:
+                raise DataError("--mapping needs --out DIR")
+            full = build(full_name(args.year or DEFAULT_YEAR), args.data_dir, args.year, args.theta)
+            name = args.name or Path(args.mapping).stem
+            custom = aggregate_regions(full, read_mapping(args.mapping), name=name)
+            meta = dict(custom.meta)
+            meta["build_command"] = (
+                f"python -m tradetalks.data.build --mapping {Path(args.mapping).name} --name {name}"
+                f" --year {custom.year} --theta {args.theta} --out DIR"
+            )
+            custom = custom.replace(meta=meta)
+            custom.check(CLOSE_RTOL)
+            save_baseline(custom, Path(args.out))
+            log.info("wrote %s", args.out)
+            return 0
         if not args.name:
-            raise DataError("give --all or --name NAME")
+            raise DataError("give --all, --name NAME or --mapping FILE")
         b = build(args.name, args.data_dir, args.year, args.theta)
         shipped = SHIPPED.get(b.name) == b.year and args.theta == DEFAULT_THETA
         if args.out:
