@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +10,8 @@ import numpy as np
 
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ScenarioError
-from tradetalks.model.shocks import Shocks
-
-SECTOR_GROUPS = ("all", "goods")
+from tradetalks.levers.builder import ShockBuilder
+from tradetalks.levers.common import SECTOR_GROUPS, as_tuple, check_keys, region_indices, sector_indices
 
 
 @dataclass(frozen=True)
@@ -56,53 +55,36 @@ class TariffChange:
     @classmethod
     def from_mapping(cls, spec: Mapping[str, Any]) -> TariffChange:
         """Build from a scenario-file table (keys ``importer``, ``exporter(s)``, ``sectors``, ...)."""
-        allowed = {"type", "importer", "exporter", "exporters", "sectors", "add_pp", "set_pct"}
-        unknown = set(spec) - allowed
-        if unknown:
-            raise ScenarioError(f"tariff lever: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
-        if "importer" not in spec:
-            raise ScenarioError("tariff lever: missing key 'importer'")
+        allowed = {"importer", "exporter", "exporters", "sectors", "add_pp", "set_pct"}
+        check_keys(spec, allowed, {"importer"}, "tariff")
         exp = spec.get("exporters", spec.get("exporter"))
         if exp is None:
             raise ScenarioError("tariff lever: missing key 'exporter' (or 'exporters')")
-        exporters = (exp,) if isinstance(exp, str) else tuple(exp)
-        sectors = spec.get("sectors", "goods")
+        exporters = as_tuple(exp, "exporters", "tariff")
         return cls(
             importer=str(spec["importer"]),
-            exporters=tuple(str(e) for e in exporters),
-            sectors=sectors if isinstance(sectors, str) else tuple(str(s) for s in sectors),
+            exporters=(exporters,) if isinstance(exporters, str) else exporters,
+            sectors=as_tuple(spec.get("sectors", "goods"), "sectors", "tariff"),
             add_pp=None if spec.get("add_pp") is None else float(spec["add_pp"]),
             set_pct=None if spec.get("set_pct") is None else float(spec["set_pct"]),
         )
 
-    def sector_indices(self, baseline: Baseline) -> list[int]:
-        if self.sectors == "all":
-            return list(range(baseline.n_sectors))
-        if self.sectors == "goods":
-            return [baseline.sector_index(s) for s in baseline.goods_sectors()]
-        return [baseline.sector_index(s) for s in self.sectors]
-
-    def apply(self, baseline: Baseline, tariffs: np.ndarray) -> None:
-        """Write this change into a tariff array (in place, on a private copy)."""
+    def apply(self, baseline: Baseline, shocks: ShockBuilder) -> None:
+        """Write this change into the tariff array of ``shocks``."""
+        tariffs = shocks.tariffs
         n = baseline.region_index(self.importer)
-        cols = self.sector_indices(baseline)
-        for e in self.exporters:
-            i = baseline.region_index(e)
+        cols = sector_indices(baseline, self.sectors)
+        for i in region_indices(baseline, self.exporters, n):
             if i == n:
-                raise ScenarioError(f"tariff lever: importer and exporter are the same region {e!r}")
+                raise ScenarioError(
+                    f"tariff lever: importer and exporter are the same region {self.importer!r}"
+                )
             if self.add_pp is not None:
                 tariffs[n, i, cols] += self.add_pp / 100.0
             else:
                 tariffs[n, i, cols] = (self.set_pct or 0.0) / 100.0
             if np.any(tariffs[n, i, cols] <= -1.0):
+                exp = baseline.regions[i]
                 raise ScenarioError(
-                    f"tariff lever: rate on {e}->{self.importer} would fall to -100 % or below"
+                    f"tariff lever: rate on {exp}->{self.importer} would fall to -100 % or below"
                 )
-
-
-def compile_levers(baseline: Baseline, levers: Sequence[TariffChange], label: str = "") -> Shocks:
-    """Compile levers, in order, into :class:`Shocks` on the baseline's axes."""
-    tariffs = np.array(baseline.tariffs, dtype=np.float64)
-    for lever in levers:
-        lever.apply(baseline, tariffs)
-    return Shocks(tariffs=tariffs, label=label)

@@ -13,10 +13,15 @@ handful of ``N^2 J`` multiply-adds and only ``N J`` exponentials. A prohibitive 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+
+from tradetalks.model import nests as nest_kernel
+from tradetalks.model import wedges as wedge_kernel
+from tradetalks.model.nests import Nests
+from tradetalks.model.wedges import Wedges
 
 FloatArray = NDArray[np.float64]
 
@@ -37,6 +42,8 @@ class System:
     spending0 : (N, J)     baseline spending ``X``
     value_added0 : (N,)    baseline ``VA = w L``
     deficits : (N,)        counterfactual deficits ``D'``
+    wedges : Wedges, optional   endogenous wedges of quantity constraints (:mod:`.wedges`)
+    nests : Nests, optional     CES nests of critical inputs (:mod:`.nests`)
     """
 
     buyer_side: FloatArray  # (2, N, N, J): A and tariff, stacked for one contraction
@@ -48,6 +55,12 @@ class System:
     spending0: FloatArray
     value_added0: FloatArray
     deficits: FloatArray
+    wedges: Wedges | None = field(default=None)
+    nests: Nests | None = field(default=None)
+
+    @property
+    def n_wedges(self) -> int:
+        return 0 if self.wedges is None else self.wedges.size
 
     @property
     def A(self) -> FloatArray:  # noqa: N802  (the paper's notation)
@@ -141,21 +154,46 @@ class Evaluation:
     labour_income: FloatArray  # (N,)  demand for labour, sum_j gamma Y'  (CP eq. 15)
     income: FloatArray  # (N,)  I' = w_hat VA + R' + E' + D'
     spending: FloatArray  # (N, J) X' implied (CP eq. 14)
+    va_share: FloatArray  # (N, J) value-added shares in effect (move only in CES nests)
+    io_share: FloatArray  # (N, J, J) input shares in effect
+    log_m: FloatArray  # (G,) log wedge multipliers of the constraints at this state
+    group_flows: FloatArray  # (G,) value of each constrained group's flows
 
 
-def evaluate(sys: System, log_w: FloatArray, log_P: FloatArray, spending: FloatArray) -> Evaluation:
-    """One pass through CP (2015) eqs. 11-15 at the state ``(w_hat, P_hat, X')``.
+def evaluate(
+    sys: System,
+    log_w: FloatArray,
+    log_P: FloatArray,
+    spending: FloatArray,
+    log_m: FloatArray | None = None,
+) -> Evaluation:
+    """One pass through CP (2015) eqs. 11-15 at the state ``(w_hat, P_hat, X', m)``.
 
     Parameters
     ----------
     log_w : (N,)  log wage changes
     log_P : (N, J)  log sector price changes
     spending : (N, J)  counterfactual spending ``X'`` (levels)
+    log_m : (G,), optional  log multipliers of the endogenous wedges (zeros if omitted)
     """
     theta = sys.theta
     log_c = log_unit_cost(sys, log_w, log_P)
+    va_share, io_share = sys.va_share, sys.io_share
+    if sys.nests is not None:
+        nest = sys.nests
+        nested, share = nest_kernel.nested_log_cost(nest, log_c, log_P)
+        log_c = log_c.copy()
+        log_c[nest.n, nest.j] = nested
+        va_share, io_share = nest_kernel.effective_shares(nest, va_share, io_share, share)
     cost_term = np.exp(-theta[None, :] * log_c)
     buyer = np.einsum("snij,ij->snj", sys.buyer_side, cost_term)
+    lm = np.zeros(sys.n_wedges) if log_m is None else log_m
+    w = sys.wedges
+    if w is not None:
+        dA, dT, dP, dX = wedge_kernel.corrections(w, lm)
+        cells_cost = cost_term[w.i, w.j]
+        np.add.at(buyer[0], (w.n, w.j), dA * cells_cost)
+        np.add.at(buyer[1], (w.n, w.j), dT * cells_cost)
     phi = buyer[0]
     with np.errstate(divide="ignore"):
         new_log_P = -np.log(phi) / theta[None, :]
@@ -163,10 +201,18 @@ def evaluate(sys: System, log_w: FloatArray, log_P: FloatArray, spending: FloatA
     seller = cost_term * np.einsum("snij,nj->sij", sys.seller_side, m)
     output = seller[0]
     xtax_rev = seller[1].sum(axis=1) if sys.has_export_taxes else np.zeros_like(sys.value_added0)
+    groups = np.zeros(0)
+    if w is not None:
+        cells_m = m[w.n, w.j] * cost_term[w.i, w.j]
+        output = output.copy()
+        np.add.at(output, (w.i, w.j), dP * cells_m)
+        xtax_rev = xtax_rev + np.bincount(w.i, weights=dX * cells_m, minlength=xtax_rev.size)
+        producer_now = wedge_kernel.cell_arrays(w, lm)[2]
+        groups = wedge_kernel.group_flows(w, producer_now, cost_term, m)
     tariff_rev = (m * buyer[1]).sum(axis=1)
-    labour = (sys.va_share * output).sum(axis=1)
+    labour = (va_share * output).sum(axis=1)
     income = np.exp(log_w) * sys.value_added0 + tariff_rev + xtax_rev + sys.deficits
-    new_spending = np.einsum("njk,nk->nj", sys.io_share, output) + sys.alpha * income[:, None]
+    new_spending = np.einsum("njk,nk->nj", io_share, output) + sys.alpha * income[:, None]
     return Evaluation(
         log_c=log_c,
         cost_term=cost_term,
@@ -179,9 +225,34 @@ def evaluate(sys: System, log_w: FloatArray, log_P: FloatArray, spending: FloatA
         labour_income=labour,
         income=income,
         spending=new_spending,
+        va_share=va_share,
+        io_share=io_share,
+        log_m=lm,
+        group_flows=groups,
     )
+
+
+def effective_arrays(sys: System, log_m: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Full ``A`` and ``producer`` arrays with the wedges at ``log_m`` applied (for outputs)."""
+    A = sys.A.copy()
+    producer = sys.producer.copy()
+    w = sys.wedges
+    if w is not None:
+        a, _, p, _ = wedge_kernel.cell_arrays(w, log_m)
+        A[w.n, w.i, w.j] = a
+        producer[w.n, w.i, w.j] = p
+    return A, producer
 
 
 def trade_shares(sys: System, ev: Evaluation) -> FloatArray:
     """Counterfactual expenditure shares ``pi'[n, i, j]`` (CP eq. 13)."""
-    return sys.A * ev.cost_term[None, :, :] / ev.phi[:, None, :]
+    A, _ = effective_arrays(sys, ev.log_m)
+    out: FloatArray = A * ev.cost_term[None, :, :] / ev.phi[:, None, :]
+    return out
+
+
+def trade_flows(sys: System, ev: Evaluation) -> FloatArray:
+    """Counterfactual flows at producer prices ``pi' X' / (tau' (1 + e'))``."""
+    _, producer = effective_arrays(sys, ev.log_m)
+    out: FloatArray = producer * ev.cost_term[None, :, :] * ev.spending_ratio[:, None, :]
+    return out

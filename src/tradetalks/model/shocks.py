@@ -11,6 +11,7 @@ stays at its baseline value. The solver sees only these arrays (Caliendo and Par
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,6 +20,81 @@ from tradetalks.baseline import Baseline
 from tradetalks.errors import ShockError
 
 FloatArray = NDArray[np.float64]
+
+
+CONSTRAINT_KINDS = ("cap", "floor")
+
+
+@dataclass(frozen=True, eq=False)
+class FlowConstraint:
+    """A quantity constraint on a group of bilateral flows, met by an endogenous wedge.
+
+    ``cap``: the flows' total value (producer prices) may not exceed ``target``; the wedge is an
+    export tax equivalent ``e >= 0`` set by the exporter (licence rents accrue to it), zero when
+    the cap does not bind (MODEL.md 3: "a quantity cap is solved for its endogenous tax
+    equivalent"). ``floor``: the total must reach at least ``target`` (a purchase commitment);
+    the wedge is an import subsidy ``s >= 0`` paid out of the buyer's tariff revenue (its
+    budget), zero when the commitment is met anyway.
+
+    Parameters
+    ----------
+    cells : ndarray of bool (N, N, J)
+        ``[importer, exporter, sector]`` cells the constraint covers (no home sales).
+    target : float
+        Value at producer prices, in the baseline's units.
+    kind : {"cap", "floor"}
+    label : str
+    """
+
+    cells: NDArray[np.bool_]
+    target: float
+    kind: Literal["cap", "floor"]
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        mask = np.array(self.cells, dtype=bool)
+        mask.setflags(write=False)
+        object.__setattr__(self, "cells", mask)
+        if self.kind not in CONSTRAINT_KINDS:
+            raise ShockError(f"constraint {self.label!r}: kind={self.kind!r}; allowed: {CONSTRAINT_KINDS}")
+        if not np.isfinite(self.target) or self.target < 0:
+            raise ShockError(
+                f"constraint {self.label!r}: target must be a finite value >= 0, got {self.target}"
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class CriticalInput:
+    """A CES nest for a critical input (a chokepoint) in some region-sectors.
+
+    Unit cost of a user sector becomes (MODEL.md 3)
+    ``c_hat = ((1 - s) c_cd_hat^(1 - sigma) + s P_hat[k]^(1 - sigma))^(1 / (1 - sigma))``, with ``s``
+    the baseline cost share of input ``k`` and ``c_cd`` the Cobb-Douglas composite of value
+    added and the other inputs; the share of ``k`` moves as ``s' = s (P_hat[k] / c_hat)^(1 - sigma)``
+    and the other shares scale by ``(1 - s') / (1 - s)``. ``sigma = 1`` is Cobb-Douglas.
+
+    Parameters
+    ----------
+    input_sector : int
+        Index of the critical input sector ``k``.
+    users : ndarray of bool (N, J)
+        Region-sectors that use the nest.
+    sigma : float
+        Elasticity of substitution between the critical input and the rest, > 0.
+    label : str
+    """
+
+    input_sector: int
+    users: NDArray[np.bool_]
+    sigma: float
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        mask = np.array(self.users, dtype=bool)
+        mask.setflags(write=False)
+        object.__setattr__(self, "users", mask)
+        if not np.isfinite(self.sigma) or self.sigma <= 0:
+            raise ShockError(f"critical input {self.label!r}: sigma must be > 0, got {self.sigma}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +112,10 @@ class Shocks:
         Proportional change in iceberg trade costs ``d_hat > 0`` (``inf`` closes the route).
     deficits : ndarray (N,), optional
         New trade deficits ``D'`` in the units of the baseline flows (numeraire: world value added).
+    constraints : tuple of FlowConstraint
+        Quantity caps and purchase floors met by endogenous wedges.
+    critical_inputs : tuple of CriticalInput
+        CES nests for chokepoint inputs.
     label : str
         Free-text description carried into results.
     """
@@ -44,6 +124,8 @@ class Shocks:
     export_taxes: FloatArray | None = None
     iceberg_hat: FloatArray | None = None
     deficits: FloatArray | None = None
+    constraints: tuple[FlowConstraint, ...] = ()
+    critical_inputs: tuple[CriticalInput, ...] = ()
     label: str = ""
 
     def __post_init__(self) -> None:
@@ -56,7 +138,12 @@ class Shocks:
 
     @property
     def is_empty(self) -> bool:
-        return all(getattr(self, a) is None for a in ("tariffs", "export_taxes", "iceberg_hat", "deficits"))
+        arrays = ("tariffs", "export_taxes", "iceberg_hat", "deficits")
+        return (
+            all(getattr(self, a) is None for a in arrays)
+            and not self.constraints
+            and not self.critical_inputs
+        )
 
     def validate(self, baseline: Baseline) -> None:
         """Raise :class:`ShockError` naming the field if the shocks do not fit ``baseline``."""
@@ -86,6 +173,46 @@ class Shocks:
             _check_shape("deficits", self.deficits, (n,))
             if not np.all(np.isfinite(self.deficits)):
                 raise ShockError("shock field 'deficits' must be finite")
+        self._validate_constraints(baseline)
+        for ci in self.critical_inputs:
+            if not 0 <= ci.input_sector < j:
+                raise ShockError(f"critical input {ci.label!r}: input_sector must be in 0..{j - 1}")
+            _check_shape(f"critical input {ci.label!r} users", ci.users, (n, j))
+        for k, ci in enumerate(self.critical_inputs):
+            for other in self.critical_inputs[k + 1 :]:
+                if np.any(ci.users & other.users):
+                    raise ShockError(
+                        f"critical inputs {ci.label!r} and {other.label!r} nest the same user sector; "
+                        "one nest per user region-sector"
+                    )
+
+    def _validate_constraints(self, baseline: Baseline) -> None:
+        n, j = baseline.n_regions, baseline.n_sectors
+        idx = np.arange(n)
+        taken = np.zeros((n, n, j), dtype=bool)
+        spending = baseline.spending
+        for c in self.constraints:
+            _check_shape(f"constraint {c.label!r} cells", c.cells, (n, n, j))
+            if not c.cells.any():
+                raise ShockError(f"constraint {c.label!r} covers no flow")
+            if c.cells[idx, idx, :].any():
+                raise ShockError(f"constraint {c.label!r} covers home sales; only trade flows are allowed")
+            if np.any(taken & c.cells):
+                raise ShockError(f"constraint {c.label!r} overlaps another constraint")
+            taken |= c.cells
+            if c.kind == "floor":
+                buyers = c.cells.any(axis=1)  # (importer, sector)
+                budget = float(spending[buyers].sum())
+                if c.target >= budget:
+                    raise ShockError(
+                        f"purchase target of {c.label!r} ({c.target:.6g} {baseline.units}) is not below the "
+                        f"buyer's whole spending on those sectors ({budget:.6g})"
+                    )
+                base = float((baseline.flows * c.cells).sum())
+                if base <= 0:
+                    raise ShockError(
+                        f"purchase target of {c.label!r} is on flows that are zero in the baseline"
+                    )
 
     def tariff_levels(self, baseline: Baseline) -> FloatArray:
         return baseline.tariffs if self.tariffs is None else self.tariffs
@@ -97,7 +224,7 @@ class Shocks:
         return baseline.deficit if self.deficits is None else self.deficits
 
 
-def _check_shape(attr: str, arr: FloatArray, shape: tuple[int, ...]) -> None:
+def _check_shape(attr: str, arr: NDArray[np.generic], shape: tuple[int, ...]) -> None:
     if arr.shape != shape:
         raise ShockError(f"shock field {attr!r} has shape {arr.shape}, expected {shape}")
 

@@ -24,10 +24,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
-from tradetalks.errors import ConvergenceError, ShockError
+from tradetalks.errors import ConvergenceError
 from tradetalks.model.anderson import anderson
-from tradetalks.model.equilibrium import Evaluation, System, evaluate, prepare, trade_shares
+from tradetalks.model.equilibrium import Evaluation, System, evaluate, trade_flows, trade_shares
 from tradetalks.model.shocks import Shocks
+from tradetalks.model.system import build_system
+from tradetalks.model.wedges import update as update_wedges
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -102,6 +104,11 @@ class Equilibrium:
     flows : (N, N, J)    counterfactual flows at producer prices
     output : (N, J)      counterfactual gross output ``Y'``
     tariff_revenue, export_tax_revenue, income : (N,)
+    va_share, io_share : value-added and input shares in effect (they move only in CES nests)
+    constraint_wedges : (G,)  ``m - 1`` for each constraint of ``shocks.constraints``: for a cap
+        the export-tax equivalent added on top of the exporter's tax factor (``>= 0``); for a
+        floor the proportional change of the tariff factor (``<= 0``; ``-0.2`` is a 20 % subsidy)
+    constraint_flows : (G,)  the constrained groups' flows at producer prices
     """
 
     baseline: Baseline
@@ -116,34 +123,11 @@ class Equilibrium:
     tariff_revenue: FloatArray
     export_tax_revenue: FloatArray
     income: FloatArray
+    va_share: FloatArray
+    io_share: FloatArray
+    constraint_wedges: FloatArray
+    constraint_flows: FloatArray
     info: SolverInfo
-
-
-def build_system(baseline: Baseline, shocks: Shocks) -> System:
-    """Compile a baseline and shocks into the arrays of :class:`System`."""
-    shocks.validate(baseline)
-    deficits = shocks.deficit_levels(baseline)
-    world = float(baseline.value_added.sum())
-    if abs(float(deficits.sum())) > 1e-9 * world:
-        raise ShockError(
-            f"shock field 'deficits' must sum to zero over regions (world), sums to {deficits.sum():.6g}"
-        )
-    zeros = np.zeros_like(baseline.flows)
-    return prepare(
-        shares=baseline.shares,
-        tariffs0=baseline.tariffs,
-        tariffs1=shocks.tariff_levels(baseline),
-        export_taxes0=zeros,
-        export_taxes1=shocks.export_tax_levels(baseline),
-        iceberg_hat=shocks.iceberg_hat,
-        va_share=baseline.va_share,
-        io_share=baseline.io_share,
-        alpha=baseline.alpha,
-        theta=baseline.theta,
-        spending0=baseline.spending,
-        value_added0=baseline.value_added,
-        deficits=np.asarray(deficits, dtype=np.float64),
-    )
 
 
 def wage_step(sys: System, ev: Evaluation) -> FloatArray:
@@ -191,17 +175,18 @@ def solve_equilibrium(
     va0 = baseline.value_added
     va_world = float(va0.sum())
     nj = n * j
+    g = sys.n_wedges
 
-    def unpack(z: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        return z[:n], z[n : n + nj].reshape(n, j), z[n + nj :].reshape(n, j)
+    def unpack(z: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        return z[:n], z[n : n + nj].reshape(n, j), z[n + nj : n + 2 * nj].reshape(n, j), z[n + 2 * nj :]
 
     # Wage step sizes at the starting point (with the shock in place), fixed during the solve so
     # that the accelerated map stays one map.
     nu = wage_step(sys, evaluate(sys, np.zeros(n), np.zeros((n, j)), x0))
 
     def step(z: FloatArray) -> tuple[FloatArray, float]:
-        log_w, log_P, x_rel = unpack(z)
-        ev = evaluate(sys, log_w, log_P, x_rel * x0)
+        log_w, log_P, x_rel, log_m = unpack(z)
+        ev = evaluate(sys, log_w, log_P, x_rel * x0, log_m)
         with np.errstate(divide="ignore", invalid="ignore"):
             w_gap = np.log(ev.labour_income / va0) - log_w
         new_w = log_w + nu * w_gap
@@ -213,11 +198,15 @@ def solve_equilibrium(
             float(np.max(np.abs(dP))),
             float(np.max(np.abs(new_x - x_rel))),
         )
+        new_m = log_m
+        if sys.wedges is not None:
+            new_m, m_resid = update_wedges(sys.wedges, log_m, ev.group_flows)
+            err = max(err, float(np.max(m_resid)))
         if not np.isfinite(err):
             err = np.inf
-        return np.concatenate([new_w, ev.log_P.ravel(), new_x.ravel()]), err
+        return np.concatenate([new_w, ev.log_P.ravel(), new_x.ravel(), new_m]), err
 
-    z0 = np.concatenate([np.zeros(n), np.zeros(nj), np.ones(nj)])
+    z0 = np.concatenate([np.zeros(n), np.zeros(nj), np.ones(nj), np.zeros(g)])
     memory = opts.memory if opts.method == "anderson" else 0
     if memory:
         out = anderson(step, z0, tol=opts.tol, max_iter=opts.max_iter, memory=memory)
@@ -238,8 +227,8 @@ def solve_equilibrium(
             iterations=iters,
             residual=float(resid),
         )
-    log_w, log_P, x_rel = unpack(z)
-    ev = evaluate(sys, log_w, log_P, x_rel * x0)
+    log_w, log_P, x_rel, log_m = unpack(z)
+    ev = evaluate(sys, log_w, log_P, x_rel * x0, log_m)
     info = SolverInfo(True, iters, float(resid), seconds, opts.method)
     log.debug("solved %s in %d iterations, %.1f ms", baseline.name, iters, 1e3 * seconds)
     return _collect(baseline, shocks, sys, ev, log_w, log_P, x_rel * x0, info)
@@ -256,7 +245,7 @@ def _collect(
     info: SolverInfo,
 ) -> Equilibrium:
     shares = trade_shares(sys, ev)
-    flows = sys.producer * ev.cost_term[None, :, :] * (spending / ev.phi)[:, None, :]
+    flows = trade_flows(sys, ev)
     return Equilibrium(
         baseline=baseline,
         shocks=shocks,
@@ -270,6 +259,10 @@ def _collect(
         tariff_revenue=_ro(ev.tariff_revenue),
         export_tax_revenue=_ro(ev.export_tax_revenue),
         income=_ro(ev.income),
+        va_share=_ro(ev.va_share),
+        io_share=_ro(ev.io_share),
+        constraint_wedges=_ro(np.exp(ev.log_m) - 1.0),
+        constraint_flows=_ro(ev.group_flows),
         info=info,
     )
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from tradetalks.baseline import Baseline
+from tradetalks.data.products import PRODUCTS
 from tradetalks.errors import ScenarioError
-from tradetalks.levers import TariffChange, compile_levers
+from tradetalks.levers import LEVER_TYPES, Lever, compile_levers
 from tradetalks.model.shocks import Shocks
 
-LEVER_TYPES = ("tariff",)
-SCENARIO_KEYS = ("name", "title", "article", "notes", "levers")
+SCENARIO_KEYS = ("name", "title", "article", "notes", "products", "date", "levers")
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,27 @@ class Scenario:
     name: str
     title: str
     article: str
-    levers: tuple[TariffChange, ...]
+    levers: tuple[Lever, ...]
     notes: str = ""
+    products: tuple[str, ...] = ()
+    date: str | None = None
+
+    def prepare(self, baseline: Baseline) -> Baseline:
+        """The baseline the scenario runs on: dated (``date``) and with its ``products`` split out."""
+        out = baseline
+        if self.date is not None:
+            from tradetalks.data.tariffs import dated_baseline
+
+            out = dated_baseline(out, self.date)
+        missing = [p for p in self.products if PRODUCTS[p].code not in out.sectors]
+        if missing:
+            from tradetalks.data.splits import split_baseline
+
+            out = split_baseline(out, missing)
+        return out
 
     def compile(self, baseline: Baseline) -> Shocks:
-        """The scenario's shocks on ``baseline``'s axes."""
+        """The scenario's shocks on ``baseline``'s axes (run :meth:`prepare` first)."""
         return compile_levers(baseline, self.levers, label=self.name)
 
 
@@ -51,15 +67,21 @@ def parse_scenario(data: Mapping[str, Any], origin: str) -> Scenario:
         if kind not in LEVER_TYPES:
             raise ScenarioError(f"{origin}: levers[{k}].type={kind!r}; allowed: {list(LEVER_TYPES)}")
         try:
-            levers.append(TariffChange.from_mapping(spec))
+            levers.append(LEVER_TYPES[kind](spec))
         except ScenarioError as exc:
             raise ScenarioError(f"{origin}: levers[{k}]: {exc}") from None
+    products = data.get("products", [])
+    if not isinstance(products, list) or any(p not in PRODUCTS for p in products):
+        raise ScenarioError(f"{origin}: 'products' must be a list of {list(PRODUCTS)}, got {products!r}")
+    date = data.get("date")
     return Scenario(
         name=str(data["name"]),
         title=str(data.get("title", "")),
         article=str(data.get("article", "")),
         notes=str(data.get("notes", "")),
         levers=tuple(levers),
+        products=tuple(products),
+        date=None if date is None else str(date),
     )
 
 

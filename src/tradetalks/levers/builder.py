@@ -1,0 +1,50 @@
+"""Compile a list of levers, in order, into one :class:`~tradetalks.model.Shocks`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradetalks.baseline import Baseline
+from tradetalks.model.shocks import CriticalInput, FlowConstraint, Shocks
+
+
+@dataclass
+class ShockBuilder:
+    """Private, mutable accumulator the levers write into; frozen into :class:`Shocks` at the end."""
+
+    tariffs: NDArray[np.float64]
+    export_taxes: NDArray[np.float64]
+    constraints: list[FlowConstraint] = field(default_factory=list)
+    critical_inputs: list[CriticalInput] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, baseline: Baseline) -> ShockBuilder:
+        return cls(np.array(baseline.tariffs, dtype=np.float64), np.zeros_like(baseline.flows))
+
+    def freeze(self, label: str) -> Shocks:
+        return Shocks(
+            tariffs=self.tariffs,
+            export_taxes=self.export_taxes if np.any(self.export_taxes) else None,
+            constraints=tuple(self.constraints),
+            critical_inputs=tuple(self.critical_inputs),
+            label=label,
+        )
+
+
+class Lever(Protocol):
+    """Anything that writes its wedges into a :class:`ShockBuilder`."""
+
+    def apply(self, baseline: Baseline, shocks: ShockBuilder) -> None: ...
+
+
+def compile_levers(baseline: Baseline, levers: Sequence[Lever], label: str = "") -> Shocks:
+    """Compile levers, in order, into :class:`Shocks` on the baseline's axes."""
+    builder = ShockBuilder.start(baseline)
+    for lever in levers:
+        lever.apply(baseline, builder)
+    return builder.freeze(label)

@@ -1,0 +1,66 @@
+"""Resolving the labels a lever names (regions, sectors, products) on a baseline's axes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tradetalks.baseline import Baseline
+from tradetalks.data.products import PRODUCTS
+from tradetalks.errors import DataError, ScenarioError
+
+SECTOR_GROUPS = ("all", "goods")
+REGION_GROUPS = ("all", "others")
+
+
+def as_tuple(value: Any, field: str, lever: str) -> tuple[str, ...] | str:
+    """A string stays a string (a group name or one label); a list becomes a tuple of strings."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value) and value:
+        return tuple(value)
+    raise ScenarioError(f"{lever} lever: {field!r} must be a string or a non-empty list of strings")
+
+
+def check_keys(spec: Mapping[str, Any], allowed: set[str], required: set[str], lever: str) -> None:
+    unknown = set(spec) - allowed - {"type"}
+    if unknown:
+        raise ScenarioError(f"{lever} lever: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+    missing = required - set(spec)
+    if missing:
+        raise ScenarioError(f"{lever} lever: missing keys {sorted(missing)}")
+
+
+def sector_indices(baseline: Baseline, sectors: tuple[str, ...] | str) -> list[int]:
+    """Indices of sector codes, product names (``soybeans``: needs the product split) or a group."""
+    if sectors == "all":
+        return list(range(baseline.n_sectors))
+    if sectors == "goods":
+        return [baseline.sector_index(s) for s in baseline.goods_sectors()]
+    names = (sectors,) if isinstance(sectors, str) else sectors
+    out = []
+    for name in names:
+        if name in PRODUCTS:
+            code = PRODUCTS[name].code
+            if code not in baseline.sectors:
+                raise ScenarioError(
+                    f"product {name!r} is not split out in baseline {baseline.name!r}; add it to the "
+                    f"scenario's 'products' list (sector {code} out of {PRODUCTS[name].parent})"
+                )
+            out.append(baseline.sectors.index(code))
+        else:
+            try:
+                out.append(baseline.sector_index(name))
+            except DataError as exc:
+                raise ScenarioError(f"{exc}; or a product: {', '.join(PRODUCTS)}") from None
+    return out
+
+
+def region_indices(
+    baseline: Baseline, regions: tuple[str, ...] | str, exclude: int | None = None
+) -> list[int]:
+    """Indices of region codes, or ``all`` / ``others`` (every region but ``exclude``)."""
+    names = (regions,) if isinstance(regions, str) else regions
+    if len(names) == 1 and names[0] in REGION_GROUPS:
+        return [k for k in range(baseline.n_regions) if k != exclude]
+    return [baseline.region_index(r) for r in names]

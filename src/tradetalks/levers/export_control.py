@@ -1,0 +1,133 @@
+"""Export controls: an export-tax equivalent, an outright ban, or a quantity cap.
+
+The exporter levies the wedge (MODEL.md section 3): revenue or licence rents accrue to it.
+A ban is the limit of an infinite tax (the flows vanish exactly); a cap is a quantity
+constraint on the total of the controlled flows, met by an endogenous export-tax equivalent
+that is zero when the cap does not bind (:class:`~tradetalks.model.shocks.FlowConstraint`).
+China's 2025 rare-earth controls and the US (and allied) chip controls are both expressed
+with this lever: ``exporter = "CHN", products = ["rare-earth-magnets"]``; ``exporters =
+["USA", "JPN", "KOR", "TWN", "EU27"], products = ["semiconductors", "chip-tools"],
+destinations = ["CHN"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tradetalks.baseline import Baseline
+from tradetalks.errors import ScenarioError
+from tradetalks.levers.builder import ShockBuilder
+from tradetalks.levers.common import as_tuple, check_keys, region_indices, sector_indices
+from tradetalks.model.shocks import FlowConstraint
+
+MODES = ("tax", "ban", "cap")
+
+
+@dataclass(frozen=True)
+class ExportControl:
+    """Controls by ``exporters`` on ``sectors`` (codes or product names) sold to ``destinations``.
+
+    Parameters
+    ----------
+    exporters : tuple of str
+        Regions imposing the control.
+    sectors : tuple of str or str
+        Sector codes or product names (a product must be split out in the baseline).
+    destinations : tuple of str or "others"
+        Importing regions affected (``others``: everyone but the exporter).
+    mode : {"tax", "ban", "cap"}
+    tax_pct : float, optional
+        Export-tax equivalent in percent (``mode="tax"``), added to any existing one.
+    cap_share : float, optional
+        ``mode="cap"``: the controlled flows' total may not exceed this share (0 < share) of
+        their baseline value.
+    cap_value : float, optional
+        ``mode="cap"``: the cap in the baseline's units (USD million), > 0.
+    """
+
+    exporters: tuple[str, ...]
+    sectors: tuple[str, ...] | str
+    destinations: tuple[str, ...] | str = "others"
+    mode: str = "tax"
+    tax_pct: float | None = None
+    cap_share: float | None = None
+    cap_value: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ScenarioError(f"export_control lever: mode={self.mode!r}; allowed: {', '.join(MODES)}")
+        given = {k for k in ("tax_pct", "cap_share", "cap_value") if getattr(self, k) is not None}
+        needed = {"tax": {"tax_pct"}, "ban": set(), "cap": {"cap_share", "cap_value"}}[self.mode]
+        if self.mode == "cap" and len(given) != 1:
+            raise ScenarioError("export_control lever: mode 'cap' needs exactly one of cap_share, cap_value")
+        if not given <= needed or (self.mode == "tax" and not given):
+            takes = sorted(needed) or "no amount"
+            raise ScenarioError(
+                f"export_control lever: mode {self.mode!r} takes {takes}, got {sorted(given)}"
+            )
+        if self.tax_pct is not None and not (np.isfinite(self.tax_pct) and self.tax_pct >= 0):
+            raise ScenarioError(f"export_control lever: tax_pct must be >= 0, got {self.tax_pct}")
+        for name in ("cap_share", "cap_value"):
+            v = getattr(self, name)
+            if v is not None and not (np.isfinite(v) and v > 0):
+                raise ScenarioError(
+                    f"export_control lever: {name} must be > 0 (a cap of zero is mode 'ban'), got {v}"
+                )
+
+    @classmethod
+    def from_mapping(cls, spec: Mapping[str, Any]) -> ExportControl:
+        allowed = {"exporter", "exporters", "sectors", "products", "destinations", "mode"}
+        allowed |= {"tax_pct", "cap_share", "cap_value"}
+        check_keys(spec, allowed, {"mode"}, "export_control")
+        exp = spec.get("exporters", spec.get("exporter"))
+        if exp is None:
+            raise ScenarioError("export_control lever: missing key 'exporter' (or 'exporters')")
+        what = spec.get("products", spec.get("sectors"))
+        if what is None:
+            raise ScenarioError("export_control lever: missing key 'products' (or 'sectors')")
+        exporters = as_tuple(exp, "exporters", "export_control")
+        return cls(
+            exporters=(exporters,) if isinstance(exporters, str) else exporters,
+            sectors=as_tuple(what, "products", "export_control"),
+            destinations=as_tuple(spec.get("destinations", "others"), "destinations", "export_control"),
+            mode=str(spec["mode"]),
+            tax_pct=_opt_float(spec, "tax_pct"),
+            cap_share=_opt_float(spec, "cap_share"),
+            cap_value=_opt_float(spec, "cap_value"),
+        )
+
+    def cells(self, baseline: Baseline) -> np.ndarray:
+        """Boolean ``[importer, exporter, sector]`` mask of the controlled flows."""
+        mask = np.zeros(baseline.flows.shape, dtype=bool)
+        cols = sector_indices(baseline, self.sectors)
+        for i in region_indices(baseline, self.exporters):
+            for n in region_indices(baseline, self.destinations, exclude=i):
+                if n != i:
+                    mask[n, i, cols] = True
+        return mask
+
+    def apply(self, baseline: Baseline, shocks: ShockBuilder) -> None:
+        mask = self.cells(baseline)
+        if self.mode == "ban":
+            shocks.export_taxes[mask] = np.inf
+        elif self.mode == "tax":
+            shocks.export_taxes[mask] += (self.tax_pct or 0.0) / 100.0
+        else:
+            base = float(baseline.flows[mask].sum())
+            target = self.cap_value if self.cap_value is not None else (self.cap_share or 0.0) * base
+            label = f"cap on {','.join(self.exporters)} exports of {self.sectors}"
+            shocks.constraints.append(FlowConstraint(mask, float(target), "cap", label))
+
+
+def _opt_float(spec: Mapping[str, Any], key: str) -> float | None:
+    v = spec.get(key)
+    if v is None:
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"lever key {key!r} must be a number, got {v!r}") from None

@@ -1,0 +1,93 @@
+"""Endogenous wedges that make quantity constraints hold (caps and purchase floors).
+
+Each constraint ``g`` covers a set of cells ``c = (n, i, j)`` and carries one multiplier
+``m_g`` on a wedge factor of those cells: on the export-tax factor ``1 + e`` for a cap
+(``m_g >= 1``: an export-tax equivalent, rents to the exporter) and on the tariff factor ``tau``
+for a floor (``m_g <= 1``: an import subsidy paid from the buyer's tariff revenue). The
+multipliers are extra unknowns of the equilibrium; their update moves the group's flow
+toward the target with the flow's own elasticity, ``d ln flow / d ln m = -(theta + 1)``
+(Caliendo-Parro eq. 13 and the producer-price valuation), and projects onto the bound, which
+makes a non-binding constraint's wedge exactly zero.
+
+Rather than rebuilding the ``N^2 J`` arrays of :class:`~tradetalks.model.equilibrium.System`
+at every pass, the wedges enter as corrections on the constrained cells only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+
+@dataclass(frozen=True, eq=False)
+class Wedges:
+    """Constrained cells, flattened over groups.
+
+    Attributes
+    ----------
+    group : (C,) int   group of each cell
+    n, i, j : (C,) int importer, exporter, sector of each cell
+    A0, tau1, ex1 : (C,) the cell's ``A``, tariff factor and export-tax factor without the wedge
+    theta : (C,)       the cell's trade elasticity
+    on_tariff : (G,) bool  True for floors (wedge on the tariff factor), False for caps
+    log_target : (G,)  log of the targets
+    step : (G,)        update step ``1 / (1 + theta)`` (flow-weighted theta of the group)
+    """
+
+    group: IntArray
+    n: IntArray
+    i: IntArray
+    j: IntArray
+    A0: FloatArray
+    tau1: FloatArray
+    ex1: FloatArray
+    theta: FloatArray
+    on_tariff: NDArray[np.bool_]
+    log_target: FloatArray
+    step: FloatArray
+
+    @property
+    def size(self) -> int:
+        return int(self.on_tariff.size)
+
+
+def cell_arrays(w: Wedges, log_m: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``(A, tariff, producer, xtax)`` shares of the constrained cells at multipliers ``exp(log_m)``."""
+    m = np.exp(log_m[w.group])
+    tau = np.where(w.on_tariff[w.group], w.tau1 * m, w.tau1)
+    ex = np.where(w.on_tariff[w.group], w.ex1, w.ex1 * m)
+    A = w.A0 * m ** (-w.theta)
+    inv_tau = np.where(np.isfinite(tau), 1.0 / tau, 0.0)
+    inv_ex = np.where(np.isfinite(ex), 1.0 / ex, 0.0)
+    return A, A * (1.0 - inv_tau), A * inv_tau * inv_ex, A * inv_tau * (1.0 - inv_ex)
+
+
+def corrections(w: Wedges, log_m: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Differences of the cell shares at ``log_m`` from those at ``log_m = 0`` (in the System)."""
+    now = cell_arrays(w, log_m)
+    base = cell_arrays(w, np.zeros_like(log_m))
+    return tuple(a - b for a, b in zip(now, base, strict=True))  # type: ignore[return-value]
+
+
+def group_flows(w: Wedges, producer: FloatArray, cost_term: FloatArray, ratio: FloatArray) -> FloatArray:
+    """Value of each group's flows at producer prices, ``sum_c producer_c c_hat^-theta X'/Phi``."""
+    cell = producer * cost_term[w.i, w.j] * ratio[w.n, w.j]
+    out: FloatArray = np.bincount(w.group, weights=cell, minlength=w.size).astype(np.float64)
+    return out
+
+
+def update(w: Wedges, log_m: FloatArray, flows: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Projected update of the multipliers and its size in log-flow units (the residual)."""
+    with np.errstate(divide="ignore"):
+        gap = np.log(flows) - w.log_target
+    gap = np.where(np.isfinite(gap), gap, np.where(flows > 0, 0.0, -50.0))
+    proposed = log_m + w.step * gap
+    # caps: m >= 1 (log_m >= 0); floors: m <= 1 (log_m <= 0)
+    proposed = np.where(w.on_tariff, np.minimum(proposed, 0.0), np.maximum(proposed, 0.0))
+    resid = np.abs(proposed - log_m) / w.step
+    return proposed, resid
