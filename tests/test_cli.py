@@ -77,3 +77,14 @@ def test_data_and_scenarios_listing(capsys):
     assert code == 0 and "USA" in out and "2022" in out
     code, out, _ = run(capsys, "scenarios", "list")
     assert code == 0 and "us-100-retaliation" in out and "article" in out
+
+
+def test_run_with_fallout(capsys):
+    code, out, _ = run(capsys, "run", "us-100", "--fallout", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    codes = [r["code"] for r in doc["fallout"]]
+    assert codes == ["JPN", "KOR", "MYS", "ASEAN", "EU27", "BRA", "ROW"]
+    assert {"welfare_pct", "exposure_before_pct", "exposure_after_pct"} <= set(doc["fallout"][0])
+    code, out, _ = run(capsys, "run", "us-100", "--fallout")
+    assert code == 0 and "fallout" in out and "exposure_after_pct" in out

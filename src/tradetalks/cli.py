@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--closure", default="fixed", choices=("fixed", "balanced"))
     run.add_argument("--regions", default=None, help="comma-separated region codes to print")
     run.add_argument(
+        "--fallout",
+        action="store_true",
+        help="add the fallout on Japan, Korea, Malaysia, ASEAN, the EU, Brazil and ROW",
+    )
+    run.add_argument(
         "--mapping",
         default=None,
         help="aggregate the baseline's regions by a mapping file (CSV source,target; TOML or JSON)",
@@ -62,12 +67,21 @@ def _focus(result: Result, regions: str | None) -> list[str]:
     return have or list(result.regions)
 
 
-def _render(result: Result, fmt: str, regions: list[str]) -> str:
+def _render(result: Result, fmt: str, regions: list[str], with_fallout: bool = False) -> str:
+    from tradetalks.analyses import fallout
+
+    extra = fallout(result).summary() if with_fallout else None
     if fmt == "json":
-        return json.dumps(result.to_dict(regions), indent=2)
+        doc = result.to_dict(regions)
+        if extra is not None:
+            doc["fallout"] = [
+                {"code": str(code), **{k: _num(v) for k, v in row.items()}} for code, row in extra.iterrows()
+            ]
+        return json.dumps(doc, indent=2)
     table = result.summary(regions)
     if fmt == "csv":
-        return table.to_csv(float_format="%.6f")
+        out = table.to_csv(float_format="%.6f")
+        return out if extra is None else out + "\n" + extra.to_csv(float_format="%.6f")
     info = result.solver
     head = (
         f"scenario {result.scenario} on baseline {result.source.name} ({result.source.year}), "
@@ -77,7 +91,22 @@ def _render(result: Result, fmt: str, regions: list[str]) -> str:
         f"\nsolver: converged={info.converged} iterations={info.iterations} "
         f"residual={info.residual:.1e} time={1e3 * info.seconds:.0f} ms"
     )
-    return head + table.to_string(float_format=lambda v: f"{v:8.3f}") + foot
+    body = table.to_string(float_format=lambda v: f"{v:8.3f}")
+    if extra is not None:
+        body += (
+            "\n\nfallout (welfare %, trade changes with the US and China in USD million, exposure to "
+            "Chinese critical inputs in % of final demand)\n"
+            + extra.to_string(float_format=lambda v: f"{v:9.3f}")
+        )
+    return head + body + foot
+
+
+def _num(x: object) -> float | None:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return v if v == v and abs(v) != float("inf") else None
 
 
 def _cmd_run(args: argparse.Namespace) -> str:
@@ -92,7 +121,7 @@ def _cmd_run(args: argparse.Namespace) -> str:
         baseline = baseline.aggregate(read_mapping(args.mapping), name=f"{baseline.name}@{args.mapping}")
     shocks = scenario.compile(baseline)
     result = solve(baseline, shocks, SolverOptions(closure=args.closure), scenario=scenario.name)
-    return _render(result, args.format, _focus(result, args.regions))
+    return _render(result, args.format, _focus(result, args.regions), args.fallout)
 
 
 def _cmd_data(args: argparse.Namespace) -> str:
