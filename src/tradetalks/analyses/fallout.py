@@ -44,7 +44,7 @@ class Fallout:
             .sum()
             .unstack(["partner", "direction"])
         )
-        div.columns = [f"{d}_{p.lower()}_change" for p, d in div.columns]
+        div.columns = pd.Index([f"{col[1]}_{str(col[0]).lower()}_change" for col in div.columns.to_list()])
         out = self.welfare.join(div).join(self.exposure[["total_before", "total_after"]] * 100.0)
         return out.rename(
             columns={"total_before": "exposure_before_pct", "total_after": "exposure_after_pct"}
