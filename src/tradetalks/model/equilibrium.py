@@ -14,6 +14,7 @@ handful of ``N^2 J`` multiply-adds and only ``N J`` exponentials. A prohibitive 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,6 +58,18 @@ class System:
     deficits: FloatArray
     wedges: Wedges | None = field(default=None)
     nests: Nests | None = field(default=None)
+
+    @cached_property
+    def buyer_by_sector(self) -> NDArray[np.generic]:
+        """``buyer_side`` laid out ``[j, (s, n), i]`` for one matrix product per sector."""
+        s, n, i, j = self.buyer_side.shape
+        return np.ascontiguousarray(self.buyer_side.transpose(3, 0, 1, 2).reshape(j, s * n, i))
+
+    @cached_property
+    def seller_by_sector(self) -> NDArray[np.generic]:
+        """``seller_side`` laid out ``[j, (s, i), n]``."""
+        s, n, i, j = self.seller_side.shape
+        return np.ascontiguousarray(self.seller_side.transpose(3, 0, 2, 1).reshape(j, s * i, n))
 
     @property
     def n_wedges(self) -> int:
@@ -131,8 +144,17 @@ def prepare(
 
 def log_unit_cost(sys: System, log_w: FloatArray, log_P: FloatArray) -> FloatArray:
     """``ln c_hat[n, j] = gamma[n, j] ln w_hat[n] + sum_k gamma[n, k, j] ln P_hat[n, k]`` (CP eq. 11)."""
-    out: FloatArray = sys.va_share * log_w[:, None] + np.einsum("nkj,nk->nj", sys.io_share, log_P)
+    inputs = np.matmul(log_P[..., :, None, :], sys.io_share)[..., 0, :]
+    out: FloatArray = sys.va_share * log_w[..., :, None] + inputs
     return out
+
+
+def per_sector_product(stack: NDArray[np.generic], vec: NDArray[np.generic]) -> NDArray[np.generic]:
+    """``out[..., r, j] = sum_k stack[j, r, k] vec[..., k, j]``: one matrix product per sector."""
+    *batch, k, j = vec.shape
+    v = vec.reshape(-1, k, j).transpose(2, 1, 0)  # (J, K, B)
+    out = np.matmul(stack, v)  # (J, R, B)
+    return out.transpose(2, 1, 0).reshape(*batch, stack.shape[1], j)
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,12 +193,17 @@ def evaluate(
 
     Parameters
     ----------
-    log_w : (N,)  log wage changes
-    log_P : (N, J)  log sector price changes
-    spending : (N, J)  counterfactual spending ``X'`` (levels)
+    log_w : (..., N)  log wage changes
+    log_P : (..., N, J)  log sector price changes
+    spending : (..., N, J)  counterfactual spending ``X'`` (levels)
     log_m : (G,), optional  log multipliers of the endogenous wedges (zeros if omitted)
+
+    Leading axes (``...``) evaluate a batch of states at once (also complex ones, for
+    complex-step derivatives); a batch is only supported without wedges and nests.
     """
     theta = sys.theta
+    if log_w.ndim > 1 and (sys.wedges is not None or sys.nests is not None):
+        raise NotImplementedError("batched evaluation is not supported with constraints or CES nests")
     log_c = log_unit_cost(sys, log_w, log_P)
     va_share, io_share = sys.va_share, sys.io_share
     if sys.nests is not None:
@@ -185,8 +212,10 @@ def evaluate(
         log_c = log_c.copy()
         log_c[nest.n, nest.j] = nested
         va_share, io_share = nest_kernel.effective_shares(nest, va_share, io_share, share)
-    cost_term = np.exp(-theta[None, :] * log_c)
-    buyer = np.einsum("snij,ij->snj", sys.buyer_side, cost_term)
+    cost_term = np.exp(-theta * log_c)
+    buyer = per_sector_product(sys.buyer_by_sector, cost_term).reshape(
+        *cost_term.shape[:-2], 2, sys.buyer_side.shape[1], cost_term.shape[-1]
+    )
     lm = np.zeros(sys.n_wedges) if log_m is None else log_m
     w = sys.wedges
     if w is not None:
@@ -194,13 +223,16 @@ def evaluate(
         cells_cost = cost_term[w.i, w.j]
         np.add.at(buyer[0], (w.n, w.j), dA * cells_cost)
         np.add.at(buyer[1], (w.n, w.j), dT * cells_cost)
-    phi = buyer[0]
+    phi = buyer[..., 0, :, :]
     with np.errstate(divide="ignore"):
-        new_log_P = -np.log(phi) / theta[None, :]
+        new_log_P = -np.log(phi) / theta
         m = spending / phi  # X'[n, j] / P_hat^-theta
-    seller = cost_term * np.einsum("snij,nj->sij", sys.seller_side, m)
-    output = seller[0]
-    xtax_rev = seller[1].sum(axis=1) if sys.has_export_taxes else np.zeros_like(sys.value_added0)
+    n_s = sys.seller_side.shape[0]
+    seller = cost_term[..., None, :, :] * per_sector_product(sys.seller_by_sector, m).reshape(
+        *m.shape[:-2], n_s, m.shape[-2], m.shape[-1]
+    )
+    output = seller[..., 0, :, :]
+    xtax_rev = seller[..., 1, :, :].sum(axis=-1) if sys.has_export_taxes else np.zeros_like(log_w)
     groups = np.zeros(0)
     if w is not None:
         cells_m = m[w.n, w.j] * cost_term[w.i, w.j]
@@ -209,10 +241,10 @@ def evaluate(
         xtax_rev = xtax_rev + np.bincount(w.i, weights=dX * cells_m, minlength=xtax_rev.size)
         producer_now = wedge_kernel.cell_arrays(w, lm)[2]
         groups = wedge_kernel.group_flows(w, producer_now, cost_term, m)
-    tariff_rev = (m * buyer[1]).sum(axis=1)
-    labour = (va_share * output).sum(axis=1)
+    tariff_rev = (m * buyer[..., 1, :, :]).sum(axis=-1)
+    labour = (va_share * output).sum(axis=-1)
     income = np.exp(log_w) * sys.value_added0 + tariff_rev + xtax_rev + sys.deficits
-    new_spending = np.einsum("njk,nk->nj", io_share, output) + sys.alpha * income[:, None]
+    new_spending = np.matmul(io_share, output[..., None])[..., 0] + sys.alpha * income[..., None]
     return Evaluation(
         log_c=log_c,
         cost_term=cost_term,

@@ -26,10 +26,10 @@ from numpy.typing import NDArray
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError
 from tradetalks.model.anderson import anderson
-from tradetalks.model.equilibrium import Evaluation, System, evaluate, trade_flows, trade_shares
+from tradetalks.model.equilibrium import Evaluation, System, trade_flows, trade_shares
+from tradetalks.model.fixed_point import FixedPointMap
 from tradetalks.model.shocks import Shocks
 from tradetalks.model.system import build_system
-from tradetalks.model.wedges import update as update_wedges
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ class Equilibrium:
         the export-tax equivalent added on top of the exporter's tax factor (``>= 0``); for a
         floor the proportional change of the tariff factor (``<= 0``; ``-0.2`` is a 20 % subsidy)
     constraint_flows : (G,)  the constrained groups' flows at producer prices
+    state : the solver's state vector at the solution (:mod:`tradetalks.model.fixed_point`)
     """
 
     baseline: Baseline
@@ -127,36 +128,20 @@ class Equilibrium:
     io_share: FloatArray
     constraint_wedges: FloatArray
     constraint_flows: FloatArray
+    state: FloatArray
     info: SolverInfo
 
 
-def wage_step(sys: System, ev: Evaluation) -> FloatArray:
-    """Newton step size of the wage update, ``1 / (1 + eps_n)``, at the state of ``ev``.
-
-    ``eps_n`` is the elasticity of region ``n``'s labour demand ``L_n = sum_j gamma_nj Y_nj`` to
-    its own wage, holding prices of others and spending fixed: a 1 % wage rise raises unit cost
-    ``c_nj`` by ``gamma_nj`` %, and each buyer ``m``'s share ``pi_mnj`` falls by
-    ``theta_j gamma_nj (1 - pi_mnj)`` % (CP eq. 13). So
-    ``eps_n = sum_j (L_nj / L_n) theta_j gamma_nj (1 - sum_m s_mnj pi_mnj)``, with ``s_mnj`` the
-    share of ``n``'s sales of ``j`` going to ``m``. The step is the diagonal of the Newton step.
-    """
-    m = ev.spending_ratio
-    sales = sys.producer * ev.cost_term[None, :, :] * m[:, None, :]  # [m, n, j]
-    pi = sys.A * ev.cost_term[None, :, :] / ev.phi[:, None, :]
-    out = ev.output
-    with np.errstate(invalid="ignore", divide="ignore"):
-        kept = np.where(out > 0, (sales * pi).sum(axis=0) / np.where(out > 0, out, 1.0), 1.0)
-    labour_nj = sys.va_share * out
-    weight = labour_nj / np.maximum(labour_nj.sum(axis=1, keepdims=True), 1e-300)
-    eps = (weight * sys.theta[None, :] * sys.va_share * (1.0 - kept)).sum(axis=1)
-    step: FloatArray = 1.0 / (1.0 + np.nan_to_num(eps, nan=0.0, posinf=0.0))
-    return step
-
-
 def solve_equilibrium(
-    baseline: Baseline, shocks: Shocks, options: SolverOptions | None = None
+    baseline: Baseline,
+    shocks: Shocks,
+    options: SolverOptions | None = None,
+    start: FloatArray | None = None,
 ) -> Equilibrium:
     """Solve one counterfactual on ``baseline`` with deficits as given by ``shocks``.
+
+    ``start`` is an optional starting state (the ``state`` of a nearby solved equilibrium on the
+    same baseline with the same constraints), which saves iterations in sequences of solves.
 
     Raises
     ------
@@ -168,45 +153,17 @@ def solve_equilibrium(
     opts = options or SolverOptions()
     t0 = time.perf_counter()
     sys = build_system(baseline, shocks)
-    n, j = baseline.n_regions, baseline.n_sectors
-    x0 = baseline.spending
-    has_x = x0 > 0
-    x_scale = np.where(has_x, x0, 1.0)
-    va0 = baseline.value_added
-    va_world = float(va0.sum())
-    nj = n * j
-    g = sys.n_wedges
-
-    def unpack(z: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        return z[:n], z[n : n + nj].reshape(n, j), z[n + nj : n + 2 * nj].reshape(n, j), z[n + 2 * nj :]
-
-    # Wage step sizes at the starting point (with the shock in place), fixed during the solve so
-    # that the accelerated map stays one map.
-    nu = wage_step(sys, evaluate(sys, np.zeros(n), np.zeros((n, j)), x0))
+    fp = FixedPointMap.build(baseline, sys)
 
     def step(z: FloatArray) -> tuple[FloatArray, float]:
-        log_w, log_P, x_rel, log_m = unpack(z)
-        ev = evaluate(sys, log_w, log_P, x_rel * x0, log_m)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w_gap = np.log(ev.labour_income / va0) - log_w
-        new_w = log_w + nu * w_gap
-        new_w -= np.log(float(np.exp(new_w) @ va0) / va_world)
-        new_x = np.where(has_x, ev.spending / x_scale, 1.0)
-        dP = ev.log_P - log_P
-        err = max(
-            float(np.max(np.abs(w_gap))),
-            float(np.max(np.abs(dP))),
-            float(np.max(np.abs(new_x - x_rel))),
-        )
-        new_m = log_m
-        if sys.wedges is not None:
-            new_m, m_resid = update_wedges(sys.wedges, log_m, ev.group_flows)
-            err = max(err, float(np.max(m_resid)))
-        if not np.isfinite(err):
-            err = np.inf
-        return np.concatenate([new_w, ev.log_P.ravel(), new_x.ravel(), new_m]), err
+        tz, err = fp(z)
+        return np.asarray(tz, dtype=np.float64), float(err)
 
-    z0 = np.concatenate([np.zeros(n), np.zeros(nj), np.ones(nj), np.zeros(g)])
+    z0 = fp.start()
+    if start is not None:
+        if start.shape != z0.shape:
+            raise ValueError(f"start state has shape {start.shape}, expected {z0.shape}")
+        z0 = np.array(start, dtype=np.float64)
     memory = opts.memory if opts.method == "anderson" else 0
     if memory:
         out = anderson(step, z0, tol=opts.tol, max_iter=opts.max_iter, memory=memory)
@@ -227,11 +184,11 @@ def solve_equilibrium(
             iterations=iters,
             residual=float(resid),
         )
-    log_w, log_P, x_rel, log_m = unpack(z)
-    ev = evaluate(sys, log_w, log_P, x_rel * x0, log_m)
+    log_w, log_P, x_rel, _ = fp.unpack(z)
+    ev = fp.evaluate(z)
     info = SolverInfo(True, iters, float(resid), seconds, opts.method)
     log.debug("solved %s in %d iterations, %.1f ms", baseline.name, iters, 1e3 * seconds)
-    return _collect(baseline, shocks, sys, ev, log_w, log_P, x_rel * x0, info)
+    return _collect(baseline, shocks, sys, ev, log_w, log_P, x_rel * fp.spending0, info, z)
 
 
 def _collect(
@@ -243,6 +200,7 @@ def _collect(
     log_P: FloatArray,
     spending: FloatArray,
     info: SolverInfo,
+    state: FloatArray,
 ) -> Equilibrium:
     shares = trade_shares(sys, ev)
     flows = trade_flows(sys, ev)
@@ -263,6 +221,7 @@ def _collect(
         io_share=_ro(ev.io_share),
         constraint_wedges=_ro(np.exp(ev.log_m) - 1.0),
         constraint_flows=_ro(ev.group_flows),
+        state=_ro(state),
         info=info,
     )
 
