@@ -88,7 +88,7 @@ def nash_war(
     rates = [pol.current(current.tariff_levels(baseline)) for pol in policies]
     change = np.inf
     rounds = 0
-    for rounds in range(1, max_rounds + 1):  # noqa: B007
+    for rounds in range(1, max_rounds + 1):
         change = 0.0
         for k, (player, pol) in enumerate(zip(players, policies, strict=True)):
             br = optimal_tariffs(
