@@ -94,7 +94,7 @@ def test_critical_input_lever(base):
         ),
         ({"type": "export_control", "exporter": "CHN", "sectors": ["C27"], "mode": "embargo"}, "allowed"),
         ({"type": "export_control", "exporter": "CHN", "sectors": ["C27"], "mode": "tax"}, "tax_pct"),
-        ({"type": "purchase", "buyer": "CHN", "seller": "USA", "sectors": ["A01"]}, "exactly one"),
+        ({"type": "purchase", "buyer": "CHN", "seller": "USA", "sectors": ["A01"]}, "exactly one of"),
         (
             {
                 "type": "purchase",

@@ -110,10 +110,11 @@ class Government:
 
     def value(self, result: Result) -> float:
         """``G`` of a solved result (relative to the result's reference baseline)."""
-        from tradetalks.model.sensitivity import fixed_point_map
+        from tradetalks.model.fixed_point import FixedPointMap
+        from tradetalks.model.system import build_system
 
         eq = result.equilibrium
-        fp = fixed_point_map(eq.baseline, eq.shocks)
+        fp = FixedPointMap.build(eq.baseline, build_system(eq.baseline, eq.shocks))
         return float(np.real(self.objective(eq.baseline)(fp.sys, fp.evaluate(np.asarray(eq.state)))))
 
 

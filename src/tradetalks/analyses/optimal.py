@@ -96,7 +96,7 @@ def optimal_tariffs(
     *,
     upper: float = 5.0,
     start: FloatArray | None = None,
-    gtol: float = 1e-7,
+    gtol: float = 1e-3,
     max_iter: int = 200,
 ) -> OptimalTariffs:
     """Tariffs by goods sector that maximise ``government``'s objective, others' policy given.
@@ -150,9 +150,12 @@ def optimal_tariffs(
         jac=True,
         method="L-BFGS-B",
         bounds=[(0.0, upper)] * len(policy.sectors),
-        options={"gtol": gtol, "maxiter": max_iter, "ftol": 1e-15},
+        options={"gtol": gtol, "maxiter": max_iter, "ftol": 1e-13},
     )
-    if not out.success and "ABNORMAL" not in str(out.message):
+    # L-BFGS-B reports an "abnormal" line search when it reaches the noise floor of the
+    # equilibrium solves (tolerance 1e-11); that is a converged answer if the gradient is small.
+    abnormal_ok = "ABNORMAL" in str(out.message) and float(np.max(np.abs(out.jac))) <= 100 * gtol
+    if not out.success and not abnormal_ok:
         raise ConvergenceError(
             f"optimal tariffs of {government.region}: optimiser stopped: {out.message}",
             iterations=int(out.nit),

@@ -35,6 +35,8 @@ class PurchaseCommitment:
         Sector codes or product names (``soybeans``, ``aircraft``; must be split out).
     value_usd_mn : float, optional
         Target value in USD million (producer prices).
+    value_ratio : float, optional
+        Target as a multiple of the baseline flow (2.0: "doubles its purchases").
     quantity : float, optional
         Target quantity, with ``unit_price_usd`` (USD per unit) converting it to value.
     unit_price_usd : float, optional
@@ -47,31 +49,35 @@ class PurchaseCommitment:
     seller: str
     sectors: tuple[str, ...] | str
     value_usd_mn: float | None = None
+    value_ratio: float | None = None
     quantity: float | None = None
     unit_price_usd: float | None = None
     price_source: str = ""
 
     def __post_init__(self) -> None:
-        if (self.value_usd_mn is None) == (self.quantity is None):
-            raise ScenarioError("purchase lever: give exactly one of value_usd_mn or quantity")
+        given = [k for k in ("value_usd_mn", "value_ratio", "quantity") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ScenarioError("purchase lever: give exactly one of value_usd_mn, value_ratio or quantity")
         if self.quantity is not None and self.unit_price_usd is None:
             raise ScenarioError("purchase lever: 'quantity' needs 'unit_price_usd' (and a 'price_source')")
-        for name in ("value_usd_mn", "quantity", "unit_price_usd"):
+        for name in ("value_usd_mn", "value_ratio", "quantity", "unit_price_usd"):
             v = getattr(self, name)
             if v is not None and not (np.isfinite(v) and v > 0):
                 raise ScenarioError(f"purchase lever: {name} must be > 0, got {v}")
         if self.buyer == self.seller:
             raise ScenarioError(f"purchase lever: buyer and seller are the same region {self.buyer!r}")
 
-    @property
-    def target_usd_mn(self) -> float:
+    def target_usd_mn(self, baseline_flow: float) -> float:
+        """The target in USD million, given the baseline value of the covered flows."""
         if self.value_usd_mn is not None:
             return self.value_usd_mn
+        if self.value_ratio is not None:
+            return self.value_ratio * baseline_flow
         return float(self.quantity or 0.0) * float(self.unit_price_usd or 0.0) / 1e6
 
     @classmethod
     def from_mapping(cls, spec: Mapping[str, Any]) -> PurchaseCommitment:
-        allowed = {"buyer", "seller", "sectors", "products", "value_usd_mn", "quantity"}
+        allowed = {"buyer", "seller", "sectors", "products", "value_usd_mn", "value_ratio", "quantity"}
         allowed |= {"unit_price_usd", "price_source"}
         check_keys(spec, allowed, {"buyer", "seller"}, "purchase")
         what = spec.get("products", spec.get("sectors"))
@@ -82,6 +88,7 @@ class PurchaseCommitment:
             seller=str(spec["seller"]),
             sectors=as_tuple(what, "products", "purchase"),
             value_usd_mn=_opt_float(spec, "value_usd_mn"),
+            value_ratio=_opt_float(spec, "value_ratio"),
             quantity=_opt_float(spec, "quantity"),
             unit_price_usd=_opt_float(spec, "unit_price_usd"),
             price_source=str(spec.get("price_source", "")),
@@ -92,4 +99,5 @@ class PurchaseCommitment:
         mask = np.zeros(baseline.flows.shape, dtype=bool)
         mask[n, i, sector_indices(baseline, self.sectors)] = True
         label = f"{self.buyer} buys {self.sectors} from {self.seller}"
-        shocks.constraints.append(FlowConstraint(mask, self.target_usd_mn, "floor", label))
+        target = self.target_usd_mn(float(baseline.flows[mask].sum()))
+        shocks.constraints.append(FlowConstraint(mask, target, "floor", label))

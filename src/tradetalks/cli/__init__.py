@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from tradetalks.api import solve
+from tradetalks.cli import strategy
 from tradetalks.errors import TradetalksError
 from tradetalks.model.solver import SolverOptions
 from tradetalks.results import Result
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scenarios", help="the built-in scenario library")
     ssub = sc.add_subparsers(dest="scenarios_command", required=True)
     ssub.add_parser("list", help="list built-in scenarios")
+    strategy.add_parsers(sub)
     return p
 
 
@@ -146,7 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tradetalks`` console script."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s")
-    handlers = {"run": _cmd_run, "data": _cmd_data, "scenarios": _cmd_scenarios}
+    handlers = {
+        "run": _cmd_run,
+        "data": _cmd_data,
+        "scenarios": _cmd_scenarios,
+        "optimal-tariff": strategy.cmd_optimal,
+        "war": strategy.cmd_war,
+        "deals": strategy.cmd_deals,
+    }
     try:
         out = handlers[args.command](args)
     except (TradetalksError, ValueError) as exc:

@@ -1,0 +1,371 @@
+"""The deal space of multi-issue packages, solved once each, with bargaining on top.
+
+A deal space (MODEL.md section 4) has issues, each with options (each option a list of levers,
+as in scenario files). A package picks one option per issue; every package is an equilibrium,
+solved once and cached. The two parties' payoffs (their governments' objectives, relative to
+the prepared baseline) against the disagreement package give the Pareto frontier, the zone of
+possible agreement, the Nash, Kalai-Smorodinsky and equal-gains packages and the outcome of
+alternating offers (:mod:`tradetalks.analyses.bargaining`). Domestic ratification constraints
+(Putnam 1988 win-sets, such as "US soybean output may not fall") filter the packages a
+party can sign. The onlookers' welfare and exports come with every package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import time
+import tomllib
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradetalks.analyses import bargaining as bg
+from tradetalks.analyses.fallout import FALLOUT_REGIONS
+from tradetalks.analyses.objectives import Government
+from tradetalks.baseline import Baseline
+from tradetalks.errors import ScenarioError, TradetalksError
+from tradetalks.levers import LEVER_TYPES, Lever, compile_levers
+from tradetalks.model.solver import solve_equilibrium
+from tradetalks.results import Result
+from tradetalks.scenarios import Scenario
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of an issue: a name and the levers it pulls (none: the status quo)."""
+
+    name: str
+    levers: tuple[Lever, ...] = ()
+
+
+@dataclass(frozen=True)
+class Issue:
+    name: str
+    options: tuple[Option, ...]
+
+    def option(self, name: str) -> Option:
+        for o in self.options:
+            if o.name == name:
+                return o
+        raise ScenarioError(
+            f"issue {self.name!r} has no option {name!r}; allowed: {', '.join(o.name for o in self.options)}"
+        )
+
+
+@dataclass(frozen=True)
+class WinSet:
+    """A ratification constraint: ``region``'s output of ``sector`` may not change by less than
+    ``min_output_pct`` (``0``: may not fall). Party ``party`` cannot sign a package violating it."""
+
+    party: str
+    region: str
+    sector: str
+    min_output_pct: float = 0.0
+
+
+@dataclass(frozen=True)
+class DealSpace:
+    """Issues, the two parties, the disagreement package and ratification constraints."""
+
+    name: str
+    parties: tuple[Government, Government]
+    issues: tuple[Issue, ...]
+    disagreement: Mapping[str, str]
+    win_sets: tuple[WinSet, ...] = ()
+    base: Scenario = field(default_factory=lambda: Scenario("base", "", "", ()))
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        names = [i.name for i in self.issues]
+        if len(set(names)) != len(names):
+            raise ScenarioError(f"deal space {self.name!r}: duplicate issue names")
+        missing = set(names) - set(self.disagreement)
+        if missing:
+            raise ScenarioError(
+                f"deal space {self.name!r}: disagreement package lacks issues {sorted(missing)}"
+            )
+        for issue in self.issues:
+            issue.option(self.disagreement[issue.name])
+
+    @property
+    def size(self) -> int:
+        return int(np.prod([len(i.options) for i in self.issues]))
+
+    def packages(self) -> list[tuple[str, ...]]:
+        """Every package as a tuple of option names, in issue order."""
+        return list(itertools.product(*[[o.name for o in i.options] for i in self.issues]))
+
+    def levers(self, package: Sequence[str]) -> list[Lever]:
+        out: list[Lever] = []
+        for issue, name in zip(self.issues, package, strict=True):
+            out.extend(issue.option(name).levers)
+        return out
+
+
+def _package_row(
+    baseline: Baseline,
+    space: DealSpace,
+    package: tuple[str, ...],
+    start: np.ndarray | None,
+    onlookers: Sequence[str],
+) -> tuple[dict[str, Any], np.ndarray]:
+    shocks = compile_levers(baseline, space.levers(package), label="/".join(package))
+    try:
+        eq = solve_equilibrium(baseline, shocks, start=start)
+    except (ValueError, TradetalksError):
+        eq = solve_equilibrium(baseline, shocks)
+    result = Result(scenario="/".join(package), equilibrium=eq, source=baseline, closure="fixed")
+    frame = result.regions_frame()
+    row: dict[str, Any] = {issue.name: opt for issue, opt in zip(space.issues, package, strict=True)}
+    for gov in space.parties:
+        row[f"payoff_{gov.region}"] = gov.value(result)
+    for r in onlookers:
+        row[f"welfare_{r}"] = float(frame.loc[r, "welfare_pct"])
+        row[f"exports_{r}"] = float(frame.loc[r, "exports_pct"])
+    for ws in space.win_sets:
+        out = result.sectors_frame().loc[(ws.region, _sector_code(baseline, ws.sector)), "gross_output_pct"]
+        row[f"winset_{ws.party}_{ws.region}_{ws.sector}"] = float(out)
+    row["iterations"] = eq.info.iterations
+    return row, np.asarray(eq.state)
+
+
+def _sector_code(baseline: Baseline, sector: str) -> str:
+    from tradetalks.data.products import PRODUCTS
+
+    return PRODUCTS[sector].code if sector in PRODUCTS else baseline.sectors[baseline.sector_index(sector)]
+
+
+def _solve_chunk(args: tuple[Baseline, DealSpace, list[tuple[str, ...]], list[str]]) -> list[dict[str, Any]]:
+    baseline, space, packages, onlookers = args
+    rows = []
+    starts: dict[int, np.ndarray] = {}
+    for package in packages:
+        key = len(compile_levers(baseline, space.levers(package)).constraints)
+        row, state = _package_row(baseline, space, package, starts.get(key), onlookers)
+        starts[key] = state
+        rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class DealTable:
+    """Every package with both payoffs, the onlookers' outcomes and the bargaining flags."""
+
+    space: DealSpace
+    table: pd.DataFrame
+    disagreement: int
+    seconds: float
+
+    @property
+    def payoffs(self) -> np.ndarray:
+        a, b = (g.region for g in self.space.parties)
+        return self.table[[f"payoff_{a}", f"payoff_{b}"]].to_numpy()
+
+    def solutions(self) -> dict[str, int | None]:
+        """Index of the Nash, Kalai-Smorodinsky, equal-gains and Rubinstein packages."""
+        t = self.table
+        return {
+            k: (None if not bool(t[k].any()) else int(np.flatnonzero(t[k].to_numpy())[0]))
+            for k in ("nash", "kalai_smorodinsky", "equal_gains", "rubinstein")
+        }
+
+    def summary(self) -> pd.DataFrame:
+        """The disagreement package and the solutions, one row each."""
+        rows = {"disagreement": self.disagreement} | {
+            k: v for k, v in self.solutions().items() if v is not None
+        }
+        return self.table.loc[list(rows.values())].set_axis(list(rows.keys()))
+
+
+def solve_deal_space(
+    baseline: Baseline,
+    space: DealSpace,
+    *,
+    workers: int = 1,
+    discount: tuple[float, float] = (0.95, 0.95),
+    cache_dir: str | Path | None = None,
+) -> DealTable:
+    """Solve every package of ``space`` on ``baseline`` (prepared by ``space.base``) and bargain.
+
+    Parameters
+    ----------
+    workers : int
+        Processes to spread the packages over (results do not depend on it).
+    discount : (float, float)
+        Per-round discount factors for the alternating-offers game.
+    cache_dir : path, optional
+        Where to keep the solved table, keyed by a fingerprint of the baseline and the space.
+    """
+    t0 = time.perf_counter()
+    prepared = space.base.prepare(baseline)
+    onlookers = [r for r in FALLOUT_REGIONS if r in prepared.regions]
+    packages = space.packages()
+    cache = _cache_path(cache_dir, prepared, space)
+    if cache is not None and cache.exists():
+        table = pd.read_csv(cache, keep_default_na=False)
+    else:
+        chunks = [packages[k::workers] for k in range(max(1, workers))] if workers > 1 else [packages]
+        args = [(prepared, space, chunk, onlookers) for chunk in chunks]
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                parts = list(pool.map(_solve_chunk, args))
+        else:
+            parts = [_solve_chunk(a) for a in args]
+        by_package = {tuple(r[i.name] for i in space.issues): r for part in parts for r in part}
+        table = pd.DataFrame([by_package[p] for p in packages])
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(cache, index=False)
+    d_key = tuple(space.disagreement[i.name] for i in space.issues)
+    d_index = packages.index(d_key)
+    table = _flag(table, space, d_index, discount)
+    return DealTable(space, table, d_index, time.perf_counter() - t0)
+
+
+def _flag(table: pd.DataFrame, space: DealSpace, d_index: int, discount: tuple[float, float]) -> pd.DataFrame:
+    a, b = (g.region for g in space.parties)
+    u = table[[f"payoff_{a}", f"payoff_{b}"]].to_numpy(dtype=np.float64)
+    d = u[d_index]
+    ratified = np.ones(len(table), dtype=bool)
+    for ws in space.win_sets:
+        ratified &= table[f"winset_{ws.party}_{ws.region}_{ws.sector}"].to_numpy() >= ws.min_output_pct - 1e-9
+    out = table.copy()
+    out[f"gain_{a}"] = u[:, 0] - d[0]
+    out[f"gain_{b}"] = u[:, 1] - d[1]
+    out["ratified"] = ratified
+    out["frontier"] = False
+    out.loc[ratified, "frontier"] = bg.pareto_frontier(u[ratified])
+    out["zopa"] = bg.zopa(u, d) & ratified
+    for name in ("nash", "kalai_smorodinsky", "equal_gains", "rubinstein"):
+        out[name] = False
+    idx = np.flatnonzero(ratified)
+    if idx.size:
+        sub = u[idx]
+        picks = {
+            "nash": bg.nash_solution(sub, d),
+            "kalai_smorodinsky": bg.kalai_smorodinsky(sub, d),
+            "equal_gains": bg.equal_gains(sub, d),
+            "rubinstein": bg.rubinstein(sub, d, discount=discount).package,
+        }
+        for name, k in picks.items():
+            if k is not None:
+                out.loc[out.index[idx[k]], name] = True
+    return out
+
+
+def _cache_path(cache_dir: str | Path | None, baseline: Baseline, space: DealSpace) -> Path | None:
+    if cache_dir is None:
+        return None
+    h = hashlib.sha256()
+    for arr in (baseline.flows, baseline.tariffs, baseline.va_share, baseline.io_share, baseline.theta):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    h.update(repr((space.name, space.parties, space.issues, space.win_sets)).encode())
+    return Path(cache_dir) / f"deals-{space.name}-{h.hexdigest()[:16]}.csv"
+
+
+# ----------------------------------------------------------------------------- files
+DEAL_KEYS = ("name", "description", "parties", "date", "products", "issues", "disagreement", "win_sets")
+
+
+def parse_deal_space(data: Mapping[str, Any], origin: str) -> DealSpace:
+    """Validate a parsed deal-space table (see ``scenarios/deals/*.toml``)."""
+    unknown = set(data) - set(DEAL_KEYS)
+    if unknown:
+        raise ScenarioError(f"{origin}: unknown keys {sorted(unknown)}; allowed: {list(DEAL_KEYS)}")
+    parties = data.get("parties", ["USA", "CHN"])
+    if len(parties) != 2:
+        raise ScenarioError(f"{origin}: 'parties' must name two regions")
+    issues = []
+    for k, spec in enumerate(data.get("issues", [])):
+        options = []
+        for m, opt in enumerate(spec.get("options", [])):
+            levers = []
+            for q, lever in enumerate(opt.get("levers", [])):
+                kind = lever.get("type")
+                if kind not in LEVER_TYPES:
+                    raise ScenarioError(
+                        f"{origin}: issues[{k}].options[{m}].levers[{q}].type={kind!r}; allowed: {list(LEVER_TYPES)}"
+                    )
+                levers.append(LEVER_TYPES[kind](lever))
+            options.append(Option(str(opt["name"]), tuple(levers)))
+        if not options:
+            raise ScenarioError(f"{origin}: issue {spec.get('name')!r} has no options")
+        issues.append(Issue(str(spec["name"]), tuple(options)))
+    win_sets = tuple(
+        WinSet(str(w["party"]), str(w["region"]), str(w["sector"]), float(w.get("min_output_pct", 0.0)))
+        for w in data.get("win_sets", [])
+    )
+    return DealSpace(
+        name=str(data["name"]),
+        parties=(Government(str(parties[0])), Government(str(parties[1]))),
+        issues=tuple(issues),
+        disagreement=dict(data.get("disagreement", {})),
+        win_sets=win_sets,
+        base=Scenario("base", "", "", (), products=tuple(data.get("products", [])), date=data.get("date")),
+        description=str(data.get("description", "")),
+    )
+
+
+def builtin_deal_spaces() -> list[str]:
+    lib = resources.files("tradetalks.scenarios") / "deals"
+    return sorted(p.name.removesuffix(".toml") for p in lib.iterdir() if p.name.endswith(".toml"))
+
+
+def load_deal_space(name_or_path: str) -> DealSpace:
+    """A built-in deal space by name or a deal-space TOML file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.exists():
+        text, origin = path.read_text(encoding="utf-8"), str(path)
+    else:
+        names = builtin_deal_spaces()
+        if name_or_path not in names:
+            raise ScenarioError(f"unknown deal space {name_or_path!r}; built-in: {', '.join(names)}")
+        text = (resources.files("tradetalks.scenarios") / "deals" / f"{name_or_path}.toml").read_text("utf-8")
+        origin = f"deal space {name_or_path!r}"
+    try:
+        return parse_deal_space(tomllib.loads(text), origin)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+
+
+def to_json(deals: DealTable) -> str:
+    """JSON with every package's payoffs and the frontier, ZOPA and solution flags."""
+    cols = list(deals.table.columns)
+    records = [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in zip(cols, row, strict=True)}
+        for row in deals.table.itertuples(index=False)
+    ]
+    return json.dumps(
+        {
+            "deal_space": deals.space.name,
+            "parties": [g.region for g in deals.space.parties],
+            "disagreement": deals.disagreement,
+            "solutions": deals.solutions(),
+            "packages": records,
+            "seconds": deals.seconds,
+        },
+        indent=1,
+    )
+
+
+__all__ = [
+    "DealSpace",
+    "DealTable",
+    "Issue",
+    "Option",
+    "WinSet",
+    "load_deal_space",
+    "parse_deal_space",
+    "solve_deal_space",
+]

@@ -1,0 +1,141 @@
+"""CLI commands for trade wars and trade talks: ``optimal-tariff``, ``war``, ``deals``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+
+FORMATS = ("table", "json", "csv")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    opt = sub.add_parser("optimal-tariff", help="a government's optimal tariffs by sector")
+    opt.add_argument("region", nargs="?", default="USA")
+    opt.add_argument("--against", default="CHN", help="partner code(s), comma-separated, or 'others'")
+    opt.add_argument("--baseline", default="default")
+    opt.add_argument("--format", default="table", choices=FORMATS)
+
+    war = sub.add_parser("war", help="Nash tariff war among players (iterated best responses)")
+    war.add_argument("players", nargs="?", default="USA,CHN", help="comma-separated region codes")
+    war.add_argument(
+        "--bilateral",
+        action="store_true",
+        help="each player taxes only the other players (default: everyone)",
+    )
+    war.add_argument("--baseline", default="default")
+    war.add_argument("--format", default="table", choices=FORMATS)
+
+    deals = sub.add_parser("deals", help="the deal space of multi-issue packages and bargaining solutions")
+    deals.add_argument("space", nargs="?", default="busan-2025", help="built-in name or .toml path")
+    deals.add_argument("--baseline", default="default")
+    deals.add_argument("--date", default=None, help="override the deal space's tariff date (or 'data')")
+    deals.add_argument("--workers", type=int, default=1)
+    deals.add_argument("--cache-dir", default=None)
+    deals.add_argument("--format", default="table", choices=FORMATS)
+
+
+def _frame_out(frame: pd.DataFrame, fmt: str, title: str) -> str:
+    if fmt == "csv":
+        return frame.to_csv(float_format="%.6g")
+    if fmt == "json":
+        return frame.reset_index().to_json(orient="records", indent=1, double_precision=10)
+    return f"{title}\n{frame.to_string(float_format=lambda v: f'{v:9.3f}')}"
+
+
+def cmd_optimal(args: argparse.Namespace) -> str:
+    from tradetalks.analyses.objectives import Government
+    from tradetalks.analyses.optimal import optimal_tariffs
+    from tradetalks.data.catalog import load_baseline
+
+    base = load_baseline(args.baseline)
+    partners = args.against if args.against in ("others", "all") else tuple(args.against.split(","))
+    res = optimal_tariffs(base, Government(args.region), partners)
+    frame = (100.0 * res.tariffs).rename("optimal_tariff_pct").to_frame()
+    if args.format == "json":
+        return json.dumps(
+            {
+                "region": res.region,
+                "against": list(res.partners),
+                "tariffs_pct": {k: float(v) for k, v in frame["optimal_tariff_pct"].items()},
+                "objective_gain": res.objective - res.objective_start,
+                "iterations": res.iterations,
+                "seconds": res.seconds,
+            },
+            indent=2,
+        )
+    title = (
+        f"optimal tariffs of {res.region} on {', '.join(res.partners)} (baseline {base.name}); "
+        f"real income gain {100 * (np.exp(res.objective - res.objective_start) - 1):.3f} %"
+    )
+    return _frame_out(frame, args.format, title)
+
+
+def cmd_war(args: argparse.Namespace) -> str:
+    from tradetalks.analyses.objectives import Government
+    from tradetalks.analyses.war import Player, nash_war
+    from tradetalks.data.catalog import load_baseline
+
+    base = load_baseline(args.baseline)
+    names = [p.strip() for p in args.players.split(",") if p.strip()]
+    players = [
+        Player(Government(n), tuple(m for m in names if m != n) if args.bilateral else "others")
+        for n in names
+    ]
+    war = nash_war(base, players)
+    if args.format == "json":
+        return json.dumps(
+            {
+                "players": names,
+                "tariffs_pct": {p: {k: float(100 * v) for k, v in war.tariffs[p].items()} for p in names},
+                "regions": [
+                    {"code": str(r), **{k: float(v) for k, v in row.items() if pd.notna(v)}}
+                    for r, row in war.summary().iterrows()
+                ],
+                "rounds": war.rounds,
+                "seconds": war.seconds,
+            },
+            indent=2,
+        )
+    title = f"Nash tariff war among {', '.join(names)} on baseline {base.name}: {war.rounds} rounds"
+    body = _frame_out(war.summary(), args.format, title)
+    if args.format == "table":
+        body += "\n\nNash tariffs (%)\n" + (100 * war.tariffs).round(1).T.to_string()
+    return body
+
+
+def cmd_deals(args: argparse.Namespace) -> str:
+    from tradetalks.analyses.deals import load_deal_space, solve_deal_space, to_json
+    from tradetalks.data.catalog import load_baseline
+
+    space = load_deal_space(args.space)
+    if args.date is not None:
+        space = dataclasses.replace(
+            space, base=dataclasses.replace(space.base, date=None if args.date == "data" else args.date)
+        )
+    deals = solve_deal_space(
+        load_baseline(args.baseline), space, workers=args.workers, cache_dir=args.cache_dir
+    )
+    if args.format == "json":
+        return to_json(deals)
+    if args.format == "csv":
+        return deals.table.to_csv(index=False, float_format="%.8g")
+    t = deals.table
+    a, b = (g.region for g in space.parties)
+    shown = (
+        [i.name for i in space.issues]
+        + [f"gain_{a}", f"gain_{b}"]
+        + [c for c in t.columns if c.startswith("welfare_")]
+    )
+    summary = deals.summary()[shown].copy()
+    summary[[f"gain_{a}", f"gain_{b}"]] *= 100.0
+    head = (
+        f"deal space {space.name}: {len(t)} packages, {int(t['frontier'].sum())} on the frontier, "
+        f"{int(t['zopa'].sum())} in the zone of agreement, {int((~t['ratified']).sum())} fail ratification; "
+        f"{deals.seconds:.1f} s\n(gains: percent of real income against the disagreement package; "
+        "welfare_*: onlookers' welfare change, percent)"
+    )
+    return head + "\n" + summary.T.to_string()
