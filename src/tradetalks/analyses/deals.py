@@ -33,7 +33,7 @@ from tradetalks.analyses.fallout import FALLOUT_REGIONS
 from tradetalks.analyses.objectives import Government
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ScenarioError, TradetalksError
-from tradetalks.levers import LEVER_TYPES, Lever, compile_levers
+from tradetalks.levers import Lever, compile_levers, parse_levers
 from tradetalks.model.solver import solve_equilibrium
 from tradetalks.results import Result
 from tradetalks.scenarios import Scenario
@@ -290,15 +290,8 @@ def parse_deal_space(data: Mapping[str, Any], origin: str) -> DealSpace:
     for k, spec in enumerate(data.get("issues", [])):
         options = []
         for m, opt in enumerate(spec.get("options", [])):
-            levers = []
-            for q, lever in enumerate(opt.get("levers", [])):
-                kind = lever.get("type")
-                if kind not in LEVER_TYPES:
-                    raise ScenarioError(
-                        f"{origin}: issues[{k}].options[{m}].levers[{q}].type={kind!r}; allowed: {list(LEVER_TYPES)}"
-                    )
-                levers.append(LEVER_TYPES[kind](lever))
-            options.append(Option(str(opt["name"]), tuple(levers)))
+            levers = parse_levers(opt.get("levers", []), f"{origin}: issues[{k}].options[{m}].levers")
+            options.append(Option(str(opt["name"]), levers))
         if not options:
             raise ScenarioError(f"{origin}: issue {spec.get('name')!r} has no options")
         issues.append(Issue(str(spec["name"]), tuple(options)))

@@ -8,9 +8,10 @@
 | ``critical_input`` | :class:`CriticalInputNest` | a CES nest for a chokepoint input |
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from tradetalks.errors import ScenarioError
 from tradetalks.levers.builder import Lever, ShockBuilder, compile_levers
 from tradetalks.levers.critical_input import CriticalInputNest
 from tradetalks.levers.export_control import ExportControl
@@ -25,6 +26,21 @@ LEVER_TYPES: dict[str, Callable[[Mapping[str, Any]], Lever]] = {
     "critical_input": CriticalInputNest.from_mapping,
 }
 
+
+def parse_levers(specs: Sequence[Mapping[str, Any]], origin: str) -> tuple[Lever, ...]:
+    """Parse a list of lever tables (scenario or deal-space files); errors name ``origin[k]``."""
+    out = []
+    for k, spec in enumerate(specs):
+        kind = spec.get("type")
+        if kind not in LEVER_TYPES:
+            raise ScenarioError(f"{origin}[{k}].type={kind!r}; allowed: {list(LEVER_TYPES)}")
+        try:
+            out.append(LEVER_TYPES[kind](spec))
+        except ScenarioError as exc:
+            raise ScenarioError(f"{origin}[{k}]: {exc}") from None
+    return tuple(out)
+
+
 __all__ = [
     "LEVER_TYPES",
     "CriticalInputNest",
@@ -34,4 +50,5 @@ __all__ = [
     "ShockBuilder",
     "TariffChange",
     "compile_levers",
+    "parse_levers",
 ]

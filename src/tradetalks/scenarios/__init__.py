@@ -17,7 +17,7 @@ from typing import Any
 from tradetalks.baseline import Baseline
 from tradetalks.data.products import PRODUCTS
 from tradetalks.errors import ScenarioError
-from tradetalks.levers import LEVER_TYPES, Lever, compile_levers
+from tradetalks.levers import Lever, compile_levers, parse_levers
 from tradetalks.model.shocks import Shocks
 
 SCENARIO_KEYS = ("name", "title", "article", "notes", "products", "date", "levers")
@@ -61,15 +61,7 @@ def parse_scenario(data: Mapping[str, Any], origin: str) -> Scenario:
         raise ScenarioError(f"{origin}: unknown keys {sorted(unknown)}; allowed: {list(SCENARIO_KEYS)}")
     if "name" not in data:
         raise ScenarioError(f"{origin}: missing key 'name'")
-    levers = []
-    for k, spec in enumerate(data.get("levers", [])):
-        kind = spec.get("type")
-        if kind not in LEVER_TYPES:
-            raise ScenarioError(f"{origin}: levers[{k}].type={kind!r}; allowed: {list(LEVER_TYPES)}")
-        try:
-            levers.append(LEVER_TYPES[kind](spec))
-        except ScenarioError as exc:
-            raise ScenarioError(f"{origin}: levers[{k}]: {exc}") from None
+    levers = parse_levers(data.get("levers", []), f"{origin}: levers")
     products = data.get("products", [])
     if not isinstance(products, list) or any(p not in PRODUCTS for p in products):
         raise ScenarioError(f"{origin}: 'products' must be a list of {list(PRODUCTS)}, got {products!r}")
@@ -79,7 +71,7 @@ def parse_scenario(data: Mapping[str, Any], origin: str) -> Scenario:
         title=str(data.get("title", "")),
         article=str(data.get("article", "")),
         notes=str(data.get("notes", "")),
-        levers=tuple(levers),
+        levers=levers,
         products=tuple(products),
         date=None if date is None else str(date),
     )
