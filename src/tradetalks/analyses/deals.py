@@ -34,6 +34,7 @@ from tradetalks.analyses.objectives import Government
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ScenarioError, TradetalksError
 from tradetalks.levers import Lever, compile_levers, parse_levers
+from tradetalks.model.shocks import Shocks
 from tradetalks.model.solver import solve_equilibrium
 from tradetalks.results import Result
 from tradetalks.scenarios import Scenario
@@ -117,25 +118,31 @@ def _package_row(
     baseline: Baseline,
     space: DealSpace,
     package: tuple[str, ...],
+    shocks: Shocks,
     start: np.ndarray | None,
-    onlookers: Sequence[str],
+    onlookers: Sequence[int],
 ) -> tuple[dict[str, Any], np.ndarray]:
-    shocks = compile_levers(baseline, space.levers(package), label="/".join(package))
     try:
         eq = solve_equilibrium(baseline, shocks, start=start)
     except (ValueError, TradetalksError):
         eq = solve_equilibrium(baseline, shocks)
     result = Result(scenario="/".join(package), equilibrium=eq, source=baseline, closure="fixed")
-    frame = result.regions_frame()
     row: dict[str, Any] = {issue.name: opt for issue, opt in zip(space.issues, package, strict=True)}
     for gov in space.parties:
         row[f"payoff_{gov.region}"] = gov.value(result)
-    for r in onlookers:
-        row[f"welfare_{r}"] = float(frame.loc[r, "welfare_pct"])
-        row[f"exports_{r}"] = float(frame.loc[r, "exports_pct"])
+    welfare = 100.0 * (result.welfare_hat - 1.0)
+    idx = np.arange(baseline.n_regions)
+    exports0 = baseline.flows.sum(axis=(0, 2)) - baseline.flows[idx, idx, :].sum(axis=1)
+    exports1 = eq.flows.sum(axis=(0, 2)) - eq.flows[idx, idx, :].sum(axis=1)
+    for n in onlookers:
+        code = baseline.regions[n]
+        row[f"welfare_{code}"] = float(welfare[n])
+        row[f"exports_{code}"] = float(100.0 * (exports1[n] / exports0[n] - 1.0))
     for ws in space.win_sets:
-        out = result.sectors_frame().loc[(ws.region, _sector_code(baseline, ws.sector)), "gross_output_pct"]
-        row[f"winset_{ws.party}_{ws.region}_{ws.sector}"] = float(out)
+        n, j = baseline.region_index(ws.region), baseline.sectors.index(_sector_code(baseline, ws.sector))
+        row[f"winset_{ws.party}_{ws.region}_{ws.sector}"] = float(
+            100.0 * (eq.output[n, j] / baseline.gross_output[n, j] - 1.0)
+        )
     row["iterations"] = eq.info.iterations
     return row, np.asarray(eq.state)
 
@@ -148,11 +155,13 @@ def _sector_code(baseline: Baseline, sector: str) -> str:
 
 def _solve_chunk(args: tuple[Baseline, DealSpace, list[tuple[str, ...]], list[str]]) -> list[dict[str, Any]]:
     baseline, space, packages, onlookers = args
+    where = [baseline.region_index(r) for r in onlookers]
     rows = []
     starts: dict[int, np.ndarray] = {}
     for package in packages:
-        key = len(compile_levers(baseline, space.levers(package)).constraints)
-        row, state = _package_row(baseline, space, package, starts.get(key), onlookers)
+        shocks = compile_levers(baseline, space.levers(package))
+        key = len(shocks.constraints)
+        row, state = _package_row(baseline, space, package, shocks, starts.get(key), where)
         starts[key] = state
         rows.append(row)
     return rows

@@ -110,6 +110,8 @@ class Government:
 
     def value(self, result: Result) -> float:
         """``G`` of a solved result (relative to the result's reference baseline)."""
+        if not self.strategic and not any(self.political_weights.values()):
+            return float(np.log(result.welfare_hat[result.baseline.region_index(self.region)]))
         from tradetalks.model.fixed_point import FixedPointMap
         from tradetalks.model.system import build_system
 

@@ -6,6 +6,7 @@ The CLI only parses, calls the API and renders; errors become one line on stderr
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -34,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline", default="default", help="shipped baseline name or directory (default)")
     run.add_argument("--format", default="table", choices=FORMATS)
     run.add_argument("--closure", default="fixed", choices=("fixed", "balanced"))
+    run.add_argument(
+        "--date",
+        default=None,
+        help="tariffs in force on YYYY-MM-DD or a preset (pre-war-2017, phase-one-2020, 2025-01-20, "
+        "geneva-2025, pre-summit-2025-10-15); 'data' for the data year's applied tariffs; "
+        "default: the scenario's own date",
+    )
     run.add_argument("--regions", default=None, help="comma-separated region codes to print")
     run.add_argument(
         "--fallout",
@@ -121,6 +129,9 @@ def _cmd_run(args: argparse.Namespace) -> str:
         from tradetalks.data.aggregate import read_mapping
 
         baseline = baseline.aggregate(read_mapping(args.mapping), name=f"{baseline.name}@{args.mapping}")
+    if args.date is not None:
+        scenario = dataclasses.replace(scenario, date=None if args.date == "data" else args.date)
+    baseline = scenario.prepare(baseline)
     shocks = scenario.compile(baseline)
     result = solve(baseline, shocks, SolverOptions(closure=args.closure), scenario=scenario.name)
     return _render(result, args.format, _focus(result, args.regions), args.fallout)

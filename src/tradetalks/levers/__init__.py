@@ -6,6 +6,7 @@
 | ``export_control`` | :class:`ExportControl` | export-tax equivalents, bans, quantity caps |
 | ``purchase`` | :class:`PurchaseCommitment` | a purchase floor met by an import subsidy |
 | ``critical_input`` | :class:`CriticalInputNest` | a CES nest for a chokepoint input |
+| ``trade_cost`` | :class:`TradeCostChange` | iceberg-cost changes (non-tariff frictions) |
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +18,7 @@ from tradetalks.levers.critical_input import CriticalInputNest
 from tradetalks.levers.export_control import ExportControl
 from tradetalks.levers.purchase import PurchaseCommitment
 from tradetalks.levers.tariff import TariffChange
+from tradetalks.levers.trade_cost import TradeCostChange
 
 #: Scenario-file ``type`` -> the parser of that lever's table.
 LEVER_TYPES: dict[str, Callable[[Mapping[str, Any]], Lever]] = {
@@ -24,6 +26,7 @@ LEVER_TYPES: dict[str, Callable[[Mapping[str, Any]], Lever]] = {
     "export_control": ExportControl.from_mapping,
     "purchase": PurchaseCommitment.from_mapping,
     "critical_input": CriticalInputNest.from_mapping,
+    "trade_cost": TradeCostChange.from_mapping,
 }
 
 
@@ -49,6 +52,7 @@ __all__ = [
     "PurchaseCommitment",
     "ShockBuilder",
     "TariffChange",
+    "TradeCostChange",
     "compile_levers",
     "parse_levers",
 ]

@@ -19,17 +19,23 @@ class ShockBuilder:
 
     tariffs: NDArray[np.float64]
     export_taxes: NDArray[np.float64]
+    iceberg_hat: NDArray[np.float64]
     constraints: list[FlowConstraint] = field(default_factory=list)
     critical_inputs: list[CriticalInput] = field(default_factory=list)
 
     @classmethod
     def start(cls, baseline: Baseline) -> ShockBuilder:
-        return cls(np.array(baseline.tariffs, dtype=np.float64), np.zeros_like(baseline.flows))
+        return cls(
+            np.array(baseline.tariffs, dtype=np.float64),
+            np.zeros_like(baseline.flows),
+            np.ones_like(baseline.flows),
+        )
 
     def freeze(self, label: str) -> Shocks:
         return Shocks(
             tariffs=self.tariffs,
             export_taxes=self.export_taxes if np.any(self.export_taxes) else None,
+            iceberg_hat=self.iceberg_hat if np.any(self.iceberg_hat != 1.0) else None,
             constraints=tuple(self.constraints),
             critical_inputs=tuple(self.critical_inputs),
             label=label,
