@@ -79,7 +79,8 @@ def main() -> None:
             res = optimal_tariffs(base, Government("USA"), ["CHN"])
             print(
                 f"optimal US tariffs on China, {name} {base.n_regions}x{base.n_sectors}: "
-                f"{res.seconds:.1f} s, {res.iterations} iterations, mean tariff {100 * res.tariffs.mean():.1f} %"
+                f"{res.seconds:.1f} s, {res.iterations} iterations, "
+                f"mean tariff {100 * res.tariffs.mean():.1f} %"
             )
 
 

@@ -124,8 +124,9 @@ def build_hs6_table(data_dir: Path) -> pd.DataFrame:
 def write_hs6_table(table: pd.DataFrame, path: Path) -> None:
     """Write the derived HS6 table (deterministic text)."""
     header = (
-        "# HS6 (HS 2022) -> GTAP -> ICIO sector, derived by tradetalks.data.hs.build_hs6_table from the Yale "
-        "Budget Lab hs6_gtap_crosswalk.csv and tables/gtap_icio.csv; rebuild: python -m tradetalks.data.tariffs.build\n"
+        "# HS6 (HS 2022) -> GTAP -> ICIO sector, derived by tradetalks.data.hs.build_hs6_table from the "
+        "Yale Budget Lab hs6_gtap_crosswalk.csv and tables/gtap_icio.csv; rebuild: "
+        "python -m tradetalks.data.tariffs.build\n"
     )
     path.write_text(header + table.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
 

@@ -70,7 +70,15 @@ SECTION_301: dict[str, tuple[Step, ...]] = {
 #: Headings of the 2018-2019 lists (their history comes from ``us_tariffs_2020.csv`` where it has the HS6).
 LEGACY_301 = ("9903.88.01", "9903.88.02", "9903.88.03", "9903.88.04", "9903.88.15", "9903.88.16")
 #: The seven dates of ``us_tariffs_2020.csv``.
-US_2020_DATES = ("2018-01-01", "2018-07-06", "2018-08-23", "2018-09-24", "2019-06-01", "2019-09-01", "2020-02-14")
+US_2020_DATES = (
+    "2018-01-01",
+    "2018-07-06",
+    "2018-08-23",
+    "2018-09-24",
+    "2019-06-01",
+    "2019-09-01",
+    "2020-02-14",
+)
 
 
 # ---------------------------------------------------------------- Section 232
@@ -88,53 +96,72 @@ class Measure:
     source: str
 
 
-_STEEL_2018 = tuple(str(h) for h in range(7206, 7230)) + ("7301", "7302", "7304", "7305", "7306")
+_STEEL_2018 = (*(str(h) for h in range(7206, 7230)), "7301", "7302", "7304", "7305", "7306")
 _ALU_2018 = ("7601", "7604", "7605", "7606", "7607", "7608", "7609")
 _EU = "EU27"  # expanded to the 27 member states by the builder
+_QUOTA: dict[str, float] = {"AUS": 0, "ARG": 0, "BRA": 0, "KOR": 0}  # exempt, or absolute quotas (no duty)
+_USMCA0: dict[str, float] = {"CAN": 0, "MEX": 0}
 _AUTOS = ("8703", "870421", "870431")
-_PARTS = ("8706", "8707", "8708", "840734", "840820", "8409", "401110", "401120", "841330", "842123", "842131",
-          "848310", "851140", "851150", "854430")  # fmt: skip
+_PARTS = (
+    "8706",
+    "8707",
+    "8708",
+    "840734",
+    "840820",
+    "8409",
+    "401110",
+    "401120",
+    "841330",
+    "842123",
+    "842131",
+    "848310",
+    "851140",
+    "851150",
+    "854430",
+)
 
 SECTION_232: tuple[Measure, ...] = (
     Measure(
         "steel",
         _STEEL_2018,
         (
-            ("2018-03-23", 25.0, {"CAN": 0, "MEX": 0, _EU: 0, "AUS": 0, "ARG": 0, "BRA": 0, "KOR": 0}),
-            ("2018-06-01", 25.0, {"AUS": 0, "ARG": 0, "BRA": 0, "KOR": 0}),
-            ("2018-08-13", 25.0, {"AUS": 0, "ARG": 0, "BRA": 0, "KOR": 0, "TUR": 50}),
-            ("2019-05-20", 25.0, {"AUS": 0, "ARG": 0, "BRA": 0, "KOR": 0, "TUR": 50, "CAN": 0, "MEX": 0}),
-            ("2019-05-21", 25.0, {"AUS": 0, "ARG": 0, "BRA": 0, "KOR": 0, "CAN": 0, "MEX": 0}),
-            ("2022-01-01", 25.0, {"AUS": 0, "ARG": 0, "BRA": 0, "KOR": 0, "CAN": 0, "MEX": 0, _EU: 0}),
-            ("2022-04-01", 25.0, {"AUS": 0, "ARG": 0, "BRA": 0, "KOR": 0, "CAN": 0, "MEX": 0, _EU: 0, "JPN": 0}),
-            ("2022-06-01", 25.0, {"AUS": 0, "ARG": 0, "BRA": 0, "KOR": 0, "CAN": 0, "MEX": 0, _EU: 0, "JPN": 0,
-                                  "GBR": 0, "UKR": 0}),  # fmt: skip
+            ("2018-03-23", 25.0, {**_QUOTA, **_USMCA0, _EU: 0}),
+            ("2018-06-01", 25.0, dict(_QUOTA)),
+            ("2018-08-13", 25.0, {**_QUOTA, "TUR": 50}),
+            ("2019-05-20", 25.0, {**_QUOTA, **_USMCA0, "TUR": 50}),
+            ("2019-05-21", 25.0, {**_QUOTA, **_USMCA0}),
+            ("2022-01-01", 25.0, {**_QUOTA, **_USMCA0, _EU: 0}),
+            ("2022-04-01", 25.0, {**_QUOTA, **_USMCA0, _EU: 0, "JPN": 0}),
+            ("2022-06-01", 25.0, {**_QUOTA, **_USMCA0, _EU: 0, "JPN": 0, "GBR": 0, "UKR": 0}),
         ),
-        "Proc. 9705 (2018-03-08) as amended by 9711 (exemptions), 9740 (quotas ARG/BRA/KOR, end of CAN/MEX/EU "
-        "exemption 2018-06-01), 9772 (Turkey 50 %), 9886 (Turkey back to 25 %), 9894 (CAN/MEX exempt 2019-05-20), "
-        "10328 (EU tariff-rate quota 2022-01-01), 10356 (Japan TRQ 2022-04-01), 10406 (UK TRQ 2022-06-01), 10403 "
-        "(Ukraine suspended 2022-06-01); in-quota trade is duty free, so quota partners are set to 0",
+        "Proc. 9705 (2018-03-08) as amended by 9711 (exemptions), 9740 (quotas ARG/BRA/KOR, end of "
+        "CAN/MEX/EU exemption 2018-06-01), 9772 (Turkey 50 %), 9886 (Turkey back to 25 %), 9894 (CAN/MEX "
+        "exempt 2019-05-20), 10328 (EU tariff-rate quota 2022-01-01), 10356 (Japan TRQ 2022-04-01), 10406 "
+        "(UK TRQ 2022-06-01), 10403 (Ukraine suspended 2022-06-01); in-quota trade is duty free, so quota "
+        "partners are set to 0",
     ),
     Measure(
         "aluminium",
         _ALU_2018,
         (
-            ("2018-03-23", 10.0, {"CAN": 0, "MEX": 0, _EU: 0, "AUS": 0, "ARG": 0, "BRA": 0, "KOR": 0}),
+            ("2018-03-23", 10.0, {**_QUOTA, **_USMCA0, _EU: 0}),
             ("2018-06-01", 10.0, {"AUS": 0, "ARG": 0}),
             ("2019-05-20", 10.0, {"AUS": 0, "ARG": 0, "CAN": 0, "MEX": 0}),
             ("2022-01-01", 10.0, {"AUS": 0, "ARG": 0, "CAN": 0, "MEX": 0, _EU: 0}),
             ("2022-06-01", 10.0, {"AUS": 0, "ARG": 0, "CAN": 0, "MEX": 0, _EU: 0, "GBR": 0}),
             ("2023-03-10", 10.0, {"AUS": 0, "ARG": 0, "CAN": 0, "MEX": 0, _EU: 0, "GBR": 0, "RUS": 200}),
         ),
-        "Proc. 9704 (2018-03-08) as amended by 9710, 9739 (ARG quota, end of CAN/MEX/EU exemption), 9893 "
-        "(CAN/MEX exempt 2019-05-20), 10327 (EU TRQ 2022-01-01), 10405 (UK TRQ 2022-06-01), 10522 (Russia 200 %)",
+        "Proc. 9704 (2018-03-08) as amended by 9710, 9739 (ARG quota, end of CAN/MEX/EU exemption), "
+        "9893 (CAN/MEX exempt 2019-05-20), 10327 (EU TRQ 2022-01-01), 10405 (UK TRQ 2022-06-01), 10522 "
+        "(Russia 200 %)",
     ),
     Measure(
         "steel-2025",
         ("72", "73"),
         (("2025-03-12", 25.0, {}), ("2025-06-04", 50.0, {"GBR": 25})),
-        "Proc. 10896 (steel, 2025-03-12: every exemption, quota and TRQ ended, derivatives of chapter 73 added) "
-        "and 10947 (50 % from 2025-06-04, UK 25 %); whole chapters 72-73 as the coverage (approximation)",
+        "Proc. 10896 (steel, 2025-03-12: every exemption, quota and TRQ ended, derivatives of chapter 73 "
+        "added) and 10947 (50 % from 2025-06-04, UK 25 %); whole chapters 72-73 as the coverage "
+        "(approximation)",
     ),
     Measure(
         "aluminium-2025",
@@ -154,8 +181,8 @@ SECTION_232: tuple[Measure, ...] = (
         ),
         "Proc. 10908 (passenger vehicles and light trucks 25 % from 2025-04-03; USMCA vehicles pay on non-US "
         "content, about 15 % as the tracker treats them); UK 10 % all-in within its quota (Proc. 10960); the "
-        "15 % all-in deal rates of Japan and the EU (tracker date 2025-08-07) and Korea (ITA notice 90 FR 55964, "
-        "tracker date 2025-12-04), less the 2.5 % MFN rate where it applies",
+        "15 % all-in deal rates of Japan and the EU (tracker date 2025-08-07) and Korea (ITA notice 90 FR "
+        "55964, tracker date 2025-12-04), less the 2.5 % MFN rate where it applies",
     ),
     Measure(
         "auto-parts",
@@ -165,15 +192,15 @@ SECTION_232: tuple[Measure, ...] = (
             ("2025-08-07", 25.0, {"CAN": 0, "MEX": 0, "JPN": 12.5, _EU: 12.5}),
             ("2025-12-04", 25.0, {"CAN": 0, "MEX": 0, "JPN": 12.5, _EU: 12.5, "KOR": 15}),
         ),
-        "Proc. 10908 Annex I parts (25 % from 2025-05-03; USMCA-compliant parts exempt), approximated by the HS "
-        "headings listed; deal rates as for vehicles",
+        "Proc. 10908 Annex I parts (25 % from 2025-05-03; USMCA-compliant parts exempt), approximated by "
+        "the HS headings listed; deal rates as for vehicles",
     ),
     Measure(
         "copper",
         ("7407", "7408", "7409", "7410", "7411", "7412", "7413", "7419"),
         (("2025-08-07", 50.0, {}),),
-        "Proc. 10962 (semi-finished copper and copper-intensive derivatives 50 %, in force 2025-08-01; tracker "
-        "date 2025-08-07)",
+        "Proc. 10962 (semi-finished copper and copper-intensive derivatives 50 %, in force 2025-08-01; "
+        "tracker date 2025-08-07)",
     ),
     Measure(
         "timber",
@@ -236,24 +263,85 @@ class ChinaStep:
 #: HS headings of the product names of the facts rows (the Tariff Commission lists are at HS8; we
 #: map each named product to its HS headings: an approximation, documented in docs/tariffs.md).
 CHINA_2025: tuple[ChinaStep, ...] = (
-    ChinaStep("coal, LNG", ("2701", "2702", "271111"), 15.0, "2025-02-10", None,
-              "China retaliation Feb 10 2025: coal and LNG"),
-    ChinaStep("crude oil, farm machinery, large cars", ("2709", "8432", "8433", "8701", "870324", "870333"),
-              10.0, "2025-02-10", None,
-              "China retaliation Feb 10 2025: coal and LNG"),
-    ChinaStep("chicken, wheat, corn, cotton", ("0105", "0207", "1001", "1005", "5201"), 15.0, "2025-03-10",
-              "2025-11-10", "China retaliation Mar 10 2025: chicken, wheat, corn, cotton"),
-    ChinaStep("soybeans, sorghum, pork, beef, seafood, fruit, vegetables, dairy",
-              ("1201", "1007", "0203", "020630", "020641", "020649", "0201", "0202", "020610", "020621", "020622",
-               "020629", "03", "07", "08", "0401", "0402", "0403", "0404", "0405", "0406"), 10.0, "2025-03-10",
-              "2025-11-10", "China retaliation Mar 10 2025: chicken, wheat, corn, cotton"),
-    ChinaStep("all goods: reciprocal answer", (), 84.0, "2025-04-10", "2025-04-12",
-              "China retaliatory tariff on all US goods Apr 2025 (peak)"),
-    ChinaStep("all goods: reciprocal answer", (), 125.0, "2025-04-12", "2025-05-14",
-              "China retaliatory tariff on all US goods Apr 2025 (peak)"),
-    ChinaStep("all goods after Geneva", (), 10.0, "2025-05-14", None,
-              "China retaliatory tariff on all US goods from May 14 2025"),
-)  # fmt: skip
+    ChinaStep(
+        "coal, LNG",
+        ("2701", "2702", "271111"),
+        15.0,
+        "2025-02-10",
+        None,
+        "China retaliation Feb 10 2025: coal and LNG",
+    ),
+    ChinaStep(
+        "crude oil, farm machinery, large cars",
+        ("2709", "8432", "8433", "8701", "870324", "870333"),
+        10.0,
+        "2025-02-10",
+        None,
+        "China retaliation Feb 10 2025: coal and LNG",
+    ),
+    ChinaStep(
+        "chicken, wheat, corn, cotton",
+        ("0105", "0207", "1001", "1005", "5201"),
+        15.0,
+        "2025-03-10",
+        "2025-11-10",
+        "China retaliation Mar 10 2025: chicken, wheat, corn, cotton",
+    ),
+    ChinaStep(
+        "soybeans, sorghum, pork, beef, seafood, fruit, vegetables, dairy",
+        (
+            "1201",
+            "1007",
+            "0203",
+            "020630",
+            "020641",
+            "020649",
+            "0201",
+            "0202",
+            "020610",
+            "020621",
+            "020622",
+            "020629",
+            "03",
+            "07",
+            "08",
+            "0401",
+            "0402",
+            "0403",
+            "0404",
+            "0405",
+            "0406",
+        ),
+        10.0,
+        "2025-03-10",
+        "2025-11-10",
+        "China retaliation Mar 10 2025: chicken, wheat, corn, cotton",
+    ),
+    ChinaStep(
+        "all goods: reciprocal answer",
+        (),
+        84.0,
+        "2025-04-10",
+        "2025-04-12",
+        "China retaliatory tariff on all US goods Apr 2025 (peak)",
+    ),
+    ChinaStep(
+        "all goods: reciprocal answer",
+        (),
+        125.0,
+        "2025-04-12",
+        "2025-05-14",
+        "China retaliatory tariff on all US goods Apr 2025 (peak)",
+    ),
+    ChinaStep(
+        "all goods after Geneva",
+        (),
+        10.0,
+        "2025-05-14",
+        None,
+        "China retaliatory tariff on all US goods from May 14 2025",
+    ),
+)
 #: Soybeans: facts row "Total Chinese tariff on US soybeans after Nov 10 2025" = 13 (3 MFN + 10): from
 #: that date the 2018-2019 retaliation on HS 1201 is not collected (exclusion), only the 10 %.
 SOY_FACT = "Total Chinese tariff on US soybeans after Nov 10 2025"

@@ -75,8 +75,12 @@ def read_country_by_time(data_dir: Path) -> pd.DataFrame:
     """
     df = pd.read_csv(_need(data_dir / TRACKER / "country-by-time.csv"))
     df = df.rename(
-        columns={"country_name": "name", "effective tariff": "additional", "total imports": "imports",
-                 "2024 tariff": "base_2024"}  # fmt: skip
+        columns={
+            "country_name": "name",
+            "effective tariff": "additional",
+            "total imports": "imports",
+            "2024 tariff": "base_2024",
+        }
     )
     df["date"] = df["date"].astype(str)
     return df[["date", "name", "additional", "imports", "base_2024"]]
@@ -209,7 +213,9 @@ def read_ieepa_gtap(data_dir: Path) -> pd.DataFrame:
 def read_partner_groups(data_dir: Path) -> pd.DataFrame:
     """Census partner -> Yale partner group (``cty_code, group, name``)."""
     df = pd.read_csv(_need(data_dir / LISTS / "country_partner_mapping.csv"), dtype=str)
-    return pd.DataFrame({"cty_code": df["cty_code"].str.zfill(4), "group": df["partner"], "name": df["country_name"]})
+    return pd.DataFrame(
+        {"cty_code": df["cty_code"].str.zfill(4), "group": df["partner"], "name": df["country_name"]}
+    )
 
 
 def read_facts(data_dir: Path) -> pd.DataFrame:

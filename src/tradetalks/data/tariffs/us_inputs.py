@@ -84,12 +84,14 @@ def _weights(
     hs10 = rd.read_hs10_imports(data_dir)
     hs10["group"] = [conc.sector(h, default="") for h in hs10["hs6"]]
     keep = (hs10["group"] != "") & (hs10["group"] != "SERV")
-    log.info("HS10 imports without a goods sector (chapters 98-99, electricity): %.2f %% of value",
-             100 * hs10.loc[~keep, "imports"].sum() / hs10["imports"].sum())  # fmt: skip
+    log.info(
+        "HS10 imports without a goods sector (chapters 98-99, electricity): %.2f %% of value",
+        100 * hs10.loc[~keep, "imports"].sum() / hs10["imports"].sum(),
+    )
     hs10 = hs10[keep]
     iso = dict(zip(census["census_code"], census["iso3"], strict=True))
     hs10["iso"] = hs10["cty_code"].map(iso)
-    by6 = hs10.groupby(["iso", "hs6"])["imports"].sum().unstack(fill_value=0.0)
+    by6 = hs10.groupby(["iso", "hs6"])["imports"].sum().unstack(fill_value=0).astype(float)
     codes = tuple(sorted(by6.columns))
     w = np.zeros((len(partners), len(codes)))
     for p in by6.index:
@@ -116,7 +118,7 @@ def _weights(
             row[mask] = value * share[mask]
         w[partners.index(str(p)), :] = row
     log.info("HS2 imports in chapters without pooled HS6 detail (dropped): %.3g USD", lost)
-    china = hs10[hs10["iso"] == "CHN"].groupby(["hs8", "hs6"], as_index=False)["imports"].sum()
+    china = hs10[hs10["iso"] == "CHN"].groupby(["hs8", "hs6"])["imports"].sum().reset_index()
     return codes, w, china
 
 
@@ -141,7 +143,9 @@ def _tracker(
 def _hs2_level(data_dir: Path, partners: tuple[str, ...], census: pd.DataFrame) -> FloatArray:
     hs2 = rd.read_hs2(data_dir)
     hs2 = hs2[hs2["cty_code"] != EU_CODE].copy()
-    hs2["iso"] = hs2["cty_code"].map(dict(zip(census["census_code"], census["iso3"], strict=True))).fillna("ROW")
+    hs2["iso"] = (
+        hs2["cty_code"].map(dict(zip(census["census_code"], census["iso3"], strict=True))).fillna("ROW")
+    )
     out = np.zeros(len(partners))
     hs2 = hs2[hs2["increase"].notna()]
     for p, frame in hs2.groupby("iso"):

@@ -96,10 +96,14 @@ def section_301(data_dir: Any, inputs: UsInputs) -> tuple[tuple[str, ...], Float
             legacy = (
                 float(legacy_hs6[h6])
                 if h6 in legacy_hs6.index
-                else max((step_value(ms.SECTION_301[h], date) for h in heads if h in ms.LEGACY_301), default=0.0)
+                else max(
+                    (step_value(ms.SECTION_301[h], date) for h in heads if h in ms.LEGACY_301), default=0.0
+                )
             )
-            new = max((step_value(ms.SECTION_301.get(h, ()), date) for h in heads if h not in ms.LEGACY_301),
-                      default=0.0)  # fmt: skip
+            new = max(
+                (step_value(ms.SECTION_301.get(h, ()), date) for h in heads if h not in ms.LEGACY_301),
+                default=0.0,
+            )
             r8[n] = max(legacy, new)
         num = np.bincount(col[col >= 0], weights=(r8 * imports)[col >= 0], minlength=len(inputs.hs6))
         den = np.bincount(col[col >= 0], weights=imports[col >= 0], minlength=len(inputs.hs6))
@@ -129,7 +133,9 @@ def _check_modes(lists: pd.DataFrame, inc: pd.DataFrame) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- Section 232
-def _partner_rates(inputs: UsInputs, default: float, overrides: dict[str, float], eu: Sequence[str]) -> FloatArray:
+def _partner_rates(
+    inputs: UsInputs, default: float, overrides: dict[str, float], eu: Sequence[str]
+) -> FloatArray:
     rates = np.full(len(inputs.partners), default)
     for partner, rate in overrides.items():
         for p in eu if partner == "EU27" else (partner,):
@@ -175,7 +181,8 @@ def profiles(inputs: UsInputs, date: str) -> tuple[FloatArray, FloatArray, Float
     china = yale["china"]
     fent_min = float(china[china > 0].min())
     cols: dict[str, pd.Series] = {
-        c: (yale[c] / heads[c]).clip(0.0, 1.0) for c in ("canada", "mexico", "japan", "uk", "eu", "row", "ftrow")
+        c: (yale[c] / heads[c]).clip(0.0, 1.0)
+        for c in ("canada", "mexico", "japan", "uk", "eu", "row", "ftrow")
     }
     cols["china"] = ((china - fent_min) / (heads["china"] - fent_min)).clip(0.0, 1.0)
     if date < ms.ELECTRONICS_EXEMPTION:
@@ -212,51 +219,64 @@ def us_layers_at(
     t_idx = _latest(inputs.tracker_dates, date)
     report: list[dict[str, Any]] = []
     w = inputs.weights
+    base232 = section_232(inputs, "2024-12-31", eu)
     for k, partner in enumerate(inputs.partners):
         layer, profile, level, fixed = _target(inputs, k, partner, date, t_idx, recip_prof[k], row_prof)
-        if layer is None:
-            continue
-        a232 = rd.weighted_mean(layers["section-232"][k], w[k])
         reach = rd.weighted_mean(profile, w[k])
-        if fixed is not None:
-            rho = fixed
-        else:
-            rest = float(level) - a232 - sum(rd.weighted_mean(layers[x][k], w[k]) for x in ("fentanyl", "reciprocal"))
+        rho = 0.0 if fixed is None else fixed
+        if fixed is None and level is not None:
+            new232 = rd.weighted_mean(layers["section-232"][k] - base232[k], w[k])
+            rest = (
+                level - new232 - sum(rd.weighted_mean(layers[x][k], w[k]) for x in ("fentanyl", "reciprocal"))
+            )
             scale = 1.0
-            if rest < 0 and a232 > 0 and date >= "2025-01-01":
-                # the measures overshoot the tracker's partner rate: scale Section 232 down to it
-                scale = max(a232 + rest, 0.0) / a232
-                layers["section-232"][k] *= scale
-                rest = max(a232 + rest, 0.0) - a232 * scale
-            rho = max(rest, 0.0) / reach if reach > 0 else 0.0
-            report.append({"date": date, "partner": partner, "layer": layer, "tracker": round(float(level), 4),
-                           "section_232": round(a232, 4), "section_232_scale": round(scale, 4),
-                           "rho": round(rho, 4), "unplaced": round(rest - rho * reach, 4)})  # fmt: skip
-        layers[layer][k] = rho * profile
+            if rest < 0 and new232 > 0:
+                # the measures overshoot the tracker's rate: scale the 2025 Section 232 part down to it
+                scale = max(new232 + rest, 0.0) / new232
+                layers["section-232"][k] = base232[k] + scale * (layers["section-232"][k] - base232[k])
+                rest = max(new232 + rest, 0.0) - new232 * scale
+            if layer is not None and reach > 0:
+                rho = max(rest, 0.0) / reach
+            report.append(
+                {
+                    "date": date,
+                    "partner": partner,
+                    "layer": layer or "",
+                    "tracker": round(level, 4),
+                    "section_232_new": round(new232, 4),
+                    "section_232_scale": round(scale, 4),
+                    "rho": round(rho, 4),
+                    "unplaced": round(rest - rho * reach, 4),
+                }
+            )
+        if layer is not None:
+            layers[layer][k] = rho * profile
     return layers, report
 
 
 def _target(
     inputs: UsInputs, k: int, partner: str, date: str, t_idx: int, recip: FloatArray, row: FloatArray
-) -> tuple[str | None, FloatArray, float, float | None]:
-    """Which layer takes partner ``k``'s residual on ``date``: (layer, profile, level, fixed rho)."""
+) -> tuple[str | None, FloatArray, float | None, float | None]:
+    """How partner ``k`` is fitted on ``date``: (layer taking the residual, its profile, the level to
+    fit or ``None``, a fixed headline rate or ``None``)."""
     has_series = t_idx >= 0 and not np.isnan(inputs.tracker[t_idx, k])
-    level = float(inputs.tracker[t_idx, k]) if has_series else float("nan")
     tracked = not np.isnan(inputs.tracker[:, k]).all()
+    level = float(inputs.tracker[t_idx, k]) if has_series else None
     if date >= ms.IEEPA_END:
         if tracked:
-            return ("other", row, level if has_series else 0.0, None)
-        return ("other", row, 0.0, step_value([(s, r, None) for s, r in ms.SECTION_122], date))
+            return ("other", row, level, None)
+        return ("other", row, None, step_value([(s, r, None) for s, r in ms.SECTION_122], date))
     if partner in ms.CHINA_LIKE:
-        return (None, row, 0.0, None)
-    layer = "fentanyl" if partner in USMCA else "reciprocal"
-    if layer == "reciprocal" and ms.RECIPROCAL_START <= date < _RECIP_PAUSE:
-        # the tracker's rows of 2025-04-05 and -08 apply the Annex I rates, in force only hours on April 9
-        return (layer, recip, 0.0, ms.RECIPROCAL_BASELINE)
-    if tracked:
-        return (layer, recip, level if has_series else 0.0, None) if t_idx >= 0 else (None, row, 0.0, None)
+        return (None, row, None, None)
+    if partner in USMCA:
+        return ("fentanyl", recip, level, None)
     if date < ms.RECIPROCAL_START:
-        return (None, row, 0.0, None)
+        return (None, recip, level, None)
+    if date < _RECIP_PAUSE:
+        # the tracker's rows of 2025-04-05 and -08 apply the Annex I rates, in force only hours on April 9
+        return ("reciprocal", recip, None, ms.RECIPROCAL_BASELINE)
+    if tracked:
+        return ("reciprocal", recip, level, None)
     if date < _RECIP_AUG:
-        return (layer, recip, 0.0, ms.RECIPROCAL_BASELINE)
-    return (layer, recip, float(inputs.hs2_level[k]), None)
+        return ("reciprocal", recip, None, ms.RECIPROCAL_BASELINE)
+    return ("reciprocal", recip, float(inputs.hs2_level[k]), None)
