@@ -29,13 +29,15 @@ def test_run_json_shape_and_signs(capsys):
     assert code == 0
     doc = json.loads(out)
     assert doc["scenario"] == "us-100-retaliation"
-    assert doc["baseline"]["name"] == "default" and doc["baseline"]["year"] == 2022
+    assert doc["baseline"]["name"].startswith("default") and doc["baseline"]["year"] == 2022
+    assert doc["baseline"]["tariff_date"] == "2025-10-15"
     regions = {r["code"]: r for r in doc["regions"]}
     assert set(regions) == {"USA", "CHN", "JPN", "KOR", "MYS", "ASEAN", "EU27", "ROW"}
     for key in ("welfare_pct", "real_wage_pct", "price_index_pct", "exports_pct", "imports_pct"):
         assert isinstance(regions["USA"][key], float)
     pairs = {(b["importer"], b["exporter"]): b["trade_pct"] for b in doc["bilateral"]}
-    assert pairs[("USA", "CHN")] < -50 and pairs[("CHN", "USA")] < -50
+    # on the pre-summit tariffs (already high), +100 points more still cut both flows by a third or more
+    assert pairs[("USA", "CHN")] < -50 and pairs[("CHN", "USA")] < -30
     assert doc["solver"]["converged"] is True and doc["solver"]["residual"] < 1e-9
 
 

@@ -189,7 +189,13 @@ class Result:
         info = self.solver
         return {
             "scenario": self.scenario,
-            "baseline": {"name": self.source.name, "year": int(self.source.year), "closure": self.closure},
+            "baseline": {
+                "name": self.source.name,
+                "year": int(self.source.year),
+                "closure": self.closure,
+                "tariff_date": dict(self.source.meta.get("dated", {})).get("date"),
+                "products": [s["product"] for s in self.source.meta.get("splits", [])],
+            },
             "regions": [
                 {
                     "code": r,

@@ -17,11 +17,9 @@ import itertools
 import json
 import logging
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +35,7 @@ from tradetalks.levers import Lever, compile_levers, parse_levers
 from tradetalks.model.shocks import Shocks
 from tradetalks.model.solver import solve_equilibrium
 from tradetalks.results import Result
-from tradetalks.scenarios import Scenario
+from tradetalks.scenarios import Scenario, builtin_names, read_toml
 
 log = logging.getLogger(__name__)
 
@@ -320,25 +318,13 @@ def parse_deal_space(data: Mapping[str, Any], origin: str) -> DealSpace:
 
 
 def builtin_deal_spaces() -> list[str]:
-    lib = resources.files("tradetalks.scenarios") / "deals"
-    return sorted(p.name.removesuffix(".toml") for p in lib.iterdir() if p.name.endswith(".toml"))
+    return builtin_names("deals")
 
 
 def load_deal_space(name_or_path: str) -> DealSpace:
     """A built-in deal space by name or a deal-space TOML file by path."""
-    path = Path(name_or_path)
-    if path.suffix == ".toml" and path.exists():
-        text, origin = path.read_text(encoding="utf-8"), str(path)
-    else:
-        names = builtin_deal_spaces()
-        if name_or_path not in names:
-            raise ScenarioError(f"unknown deal space {name_or_path!r}; built-in: {', '.join(names)}")
-        text = (resources.files("tradetalks.scenarios") / "deals" / f"{name_or_path}.toml").read_text("utf-8")
-        origin = f"deal space {name_or_path!r}"
-    try:
-        return parse_deal_space(tomllib.loads(text), origin)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+    data, origin = read_toml(name_or_path, "deals", "deal space")
+    return parse_deal_space(data, origin)
 
 
 def to_json(deals: DealTable) -> str:

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ScenarioError
-from tradetalks.levers.common import region_indices, sector_indices
+from tradetalks.levers.common import flow_mask
 from tradetalks.model.equilibrium import Evaluation, System
 from tradetalks.results import Result
 
@@ -50,12 +50,7 @@ class StrategicTerm:
     source: str = ""
 
     def cells(self, baseline: Baseline) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
-        mask = np.zeros(baseline.flows.shape, dtype=bool)
-        cols = sector_indices(baseline, self.sectors)
-        for n in region_indices(baseline, self.importers):
-            for i in region_indices(baseline, self.exporters, exclude=n):
-                if i != n:
-                    mask[n, i, cols] = True
+        mask = flow_mask(baseline, self.importers, self.exporters, self.sectors)
         if not (mask & (baseline.flows > 0)).any():
             raise ScenarioError(f"strategic term {self.label!r} covers no positive baseline flow")
         n_idx, i_idx, j_idx = np.nonzero(mask)

@@ -131,7 +131,7 @@ def write_hs6_table(table: pd.DataFrame, path: Path) -> None:
     path.write_text(header + table.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HsConcordance:
     """Lookup of HS codes in the HS6 -> ICIO table (see the module docstring).
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from tradetalks.baseline import Baseline
 from tradetalks.data.products import PRODUCTS
 from tradetalks.errors import DataError, ScenarioError
@@ -64,3 +67,19 @@ def region_indices(
     if len(names) == 1 and names[0] in REGION_GROUPS:
         return [k for k in range(baseline.n_regions) if k != exclude]
     return [baseline.region_index(r) for r in names]
+
+
+def flow_mask(
+    baseline: Baseline,
+    importers: tuple[str, ...] | str,
+    exporters: tuple[str, ...] | str,
+    sectors: tuple[str, ...] | str,
+) -> NDArray[np.bool_]:
+    """Boolean ``[importer, exporter, sector]`` mask of the named trade flows (home sales excluded)."""
+    mask = np.zeros(baseline.flows.shape, dtype=bool)
+    cols = sector_indices(baseline, sectors)
+    for i in region_indices(baseline, exporters):
+        for n in region_indices(baseline, importers, exclude=i):
+            if n != i:
+                mask[n, i, cols] = True
+    return mask

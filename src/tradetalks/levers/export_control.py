@@ -21,7 +21,7 @@ import numpy as np
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ScenarioError
 from tradetalks.levers.builder import ShockBuilder
-from tradetalks.levers.common import as_tuple, check_keys, region_indices, sector_indices
+from tradetalks.levers.common import as_tuple, check_keys, flow_mask
 from tradetalks.model.shocks import FlowConstraint
 
 MODES = ("tax", "ban", "cap")
@@ -102,13 +102,7 @@ class ExportControl:
 
     def cells(self, baseline: Baseline) -> np.ndarray:
         """Boolean ``[importer, exporter, sector]`` mask of the controlled flows."""
-        mask = np.zeros(baseline.flows.shape, dtype=bool)
-        cols = sector_indices(baseline, self.sectors)
-        for i in region_indices(baseline, self.exporters):
-            for n in region_indices(baseline, self.destinations, exclude=i):
-                if n != i:
-                    mask[n, i, cols] = True
-        return mask
+        return flow_mask(baseline, self.destinations, self.exporters, self.sectors)
 
     def apply(self, baseline: Baseline, shocks: ShockBuilder) -> None:
         mask = self.cells(baseline)

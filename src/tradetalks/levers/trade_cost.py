@@ -17,7 +17,7 @@ import numpy as np
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ScenarioError
 from tradetalks.levers.builder import ShockBuilder
-from tradetalks.levers.common import as_tuple, check_keys, region_indices, sector_indices
+from tradetalks.levers.common import as_tuple, check_keys, flow_mask
 from tradetalks.levers.export_control import _opt_float
 
 
@@ -47,8 +47,5 @@ class TradeCostChange:
         )
 
     def apply(self, baseline: Baseline, shocks: ShockBuilder) -> None:
-        cols = sector_indices(baseline, self.sectors)
-        for n in region_indices(baseline, self.importers):
-            for i in region_indices(baseline, self.exporters, exclude=n):
-                if i != n:
-                    shocks.iceberg_hat[n, i, cols] *= 1.0 + self.change_pct / 100.0
+        mask = flow_mask(baseline, self.importers, self.exporters, self.sectors)
+        shocks.iceberg_hat[mask] *= 1.0 + self.change_pct / 100.0

@@ -22,7 +22,7 @@ import scipy.linalg
 from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
-from tradetalks.model.equilibrium import Evaluation, System, prepare
+from tradetalks.model.equilibrium import Evaluation, System
 from tradetalks.model.fixed_point import FixedPointMap
 from tradetalks.model.shocks import Shocks
 from tradetalks.model.solver import Equilibrium
@@ -57,24 +57,8 @@ def tariff_system_map(
     fp: FixedPointMap, baseline: Baseline, shocks: Shocks, direction: FloatArray
 ) -> FixedPointMap:
     """The same map with tariffs ``t' + i h direction`` (a complex system; same wage step)."""
-    zeros = np.zeros_like(baseline.flows)
     tariffs = shocks.tariff_levels(baseline).astype(np.complex128) + 1j * STEP * direction
-    sys = prepare(
-        shares=baseline.shares,
-        tariffs0=baseline.tariffs,
-        tariffs1=tariffs,  # type: ignore[arg-type]
-        export_taxes0=zeros,
-        export_taxes1=shocks.export_tax_levels(baseline),
-        iceberg_hat=shocks.iceberg_hat,
-        va_share=baseline.va_share,
-        io_share=baseline.io_share,
-        alpha=baseline.alpha,
-        theta=baseline.theta,
-        spending0=baseline.spending,
-        value_added0=baseline.value_added,
-        deficits=np.asarray(shocks.deficit_levels(baseline), dtype=np.float64),
-    )
-    return dataclasses.replace(fp, sys=sys)
+    return dataclasses.replace(fp, sys=build_system(baseline, shocks, tariffs))
 
 
 def objective_gradient(

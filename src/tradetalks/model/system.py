@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -15,8 +17,11 @@ from tradetalks.model.wedges import Wedges
 FloatArray = NDArray[np.float64]
 
 
-def build_system(baseline: Baseline, shocks: Shocks) -> System:
-    """Compile a baseline and shocks into the arrays of :class:`System`."""
+def build_system(baseline: Baseline, shocks: Shocks, tariffs: NDArray[np.generic] | None = None) -> System:
+    """Compile a baseline and shocks into the arrays of :class:`System`.
+
+    ``tariffs`` overrides the shocks' tariff levels (the complex-step derivatives pass complex ones).
+    """
     shocks.validate(baseline)
     deficits = shocks.deficit_levels(baseline)
     world = float(baseline.value_added.sum())
@@ -28,7 +33,7 @@ def build_system(baseline: Baseline, shocks: Shocks) -> System:
     sys = prepare(
         shares=baseline.shares,
         tariffs0=baseline.tariffs,
-        tariffs1=shocks.tariff_levels(baseline),
+        tariffs1=shocks.tariff_levels(baseline) if tariffs is None else tariffs,  # type: ignore[arg-type]
         export_taxes0=zeros,
         export_taxes1=shocks.export_tax_levels(baseline),
         iceberg_hat=shocks.iceberg_hat,
@@ -44,19 +49,7 @@ def build_system(baseline: Baseline, shocks: Shocks) -> System:
     nests = compile_nests(baseline, shocks) if shocks.critical_inputs else None
     if wedges is None and nests is None:
         return sys
-    return System(
-        buyer_side=sys.buyer_side,
-        seller_side=sys.seller_side,
-        va_share=sys.va_share,
-        io_share=sys.io_share,
-        alpha=sys.alpha,
-        theta=sys.theta,
-        spending0=sys.spending0,
-        value_added0=sys.value_added0,
-        deficits=sys.deficits,
-        wedges=wedges,
-        nests=nests,
-    )
+    return dataclasses.replace(sys, wedges=wedges, nests=nests)
 
 
 def compile_wedges(baseline: Baseline, shocks: Shocks, sys: System) -> Wedges:

@@ -77,27 +77,32 @@ def parse_scenario(data: Mapping[str, Any], origin: str) -> Scenario:
     )
 
 
-def builtin_names() -> list[str]:
-    """Names of the scenarios shipped with the package."""
-    lib = resources.files("tradetalks.scenarios") / "library"
+def builtin_names(folder: str = "library") -> list[str]:
+    """Names of the files shipped in ``folder`` (``library``: scenarios, ``deals``: deal spaces)."""
+    lib = resources.files("tradetalks.scenarios") / folder
     return sorted(p.name.removesuffix(".toml") for p in lib.iterdir() if p.name.endswith(".toml"))
 
 
-def load_scenario(name_or_path: str) -> Scenario:
-    """Load a built-in scenario by name or a scenario file by path."""
+def read_toml(name_or_path: str, folder: str, what: str) -> tuple[dict[str, Any], str]:
+    """Parse a built-in file of ``folder`` by name, or a ``.toml`` file by path: ``(table, origin)``."""
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
         text, origin = path.read_text(encoding="utf-8"), str(path)
     else:
-        names = builtin_names()
+        names = builtin_names(folder)
         if name_or_path not in names:
             raise ScenarioError(
-                f"unknown scenario {name_or_path!r}; built-in: {', '.join(names)} (or a path to a .toml file)"
+                f"unknown {what} {name_or_path!r}; built-in: {', '.join(names)} (or a path to a .toml file)"
             )
-        res = resources.files("tradetalks.scenarios") / "library" / f"{name_or_path}.toml"
-        text, origin = res.read_text(encoding="utf-8"), f"scenario {name_or_path!r}"
+        res = resources.files("tradetalks.scenarios") / folder / f"{name_or_path}.toml"
+        text, origin = res.read_text(encoding="utf-8"), f"{what} {name_or_path!r}"
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text), origin
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    """Load a built-in scenario by name or a scenario file by path."""
+    data, origin = read_toml(name_or_path, "library", "scenario")
     return parse_scenario(data, origin)

@@ -304,9 +304,7 @@ def objective_partials(
     return dx, dz
 
 
-def total_gradient(
-    world: World, ev: Evaluation, weights: FloatArray | None, coef: FloatArray
-) -> FloatArray:
+def total_gradient(world: World, ev: Evaluation, weights: FloatArray | None, coef: FloatArray) -> FloatArray:
     """Gradient of ``sum_c coef[c] ln G_hat[c]`` in the tariff levels ``t'`` (N, N, S).
 
     Implicit differentiation of the equilibrium: with ``F(x, z) = 0``,
@@ -315,8 +313,8 @@ def total_gradient(
     jx, jz = jacobians(world, ev)
     fx, fz = objective_partials(world, ev, weights)
     fx_c = coef @ fx
-    fz_c = np.tensordot(coef, fz, axes=1)
+    fz_c = np.einsum("c,cnis->nis", coef, fz)
     adj = np.linalg.solve(jx.T, fx_c)
-    dz = fz_c - np.tensordot(adj, jz, axes=1)
+    dz = fz_c - np.einsum("k,knis->nis", adj, jz)
     out: FloatArray = dz / ev.tau
     return out

@@ -125,7 +125,9 @@ class OssaEquilibrium:
 def _check(world: World, tariffs: FloatArray, deficits: FloatArray) -> None:
     n, s = world.shape
     if tariffs.shape != (n, n, s):
-        raise ShockError(f"tariffs: shape {tariffs.shape}, expected {(n, n, s)} [importer, exporter, industry]")
+        raise ShockError(
+            f"tariffs: shape {tariffs.shape}, expected {(n, n, s)} [importer, exporter, industry]"
+        )
     if not np.all(np.isfinite(tariffs)) or np.any(tariffs <= -1.0):
         raise ShockError("tariffs: must be finite and above -1 (-100 %)")
     if deficits.shape != (n,):
