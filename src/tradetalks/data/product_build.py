@@ -233,6 +233,11 @@ def product_rows(
         rows += _importer_rows(spec, g, economies, flows, share, known & foreign, proxy)
     src = "pooled share of the product in US imports from the ten Census partners"
     rows.append(ShareRow(spec.name, "world", "*", "*", world, us_v, us_f, "world-us", src, ""))
+    for g in (g for g in mine if g.level == "producer-share"):
+        how = f"{g.how}: " + " + ".join(g.sources)
+        rows.append(
+            ShareRow(spec.name, g.level, "*", g.exporter, g.value, np.nan, np.nan, "home-scaled", how, "")
+        )
     return rows
 
 
@@ -272,7 +277,7 @@ def build_rows(data_dir: Path) -> tuple[list[ShareRow], list[Figure], tuple[str,
 def _figures_of(name: str, rows: Sequence[ShareRow], figures: Sequence[Figure]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for r in rows:
-        if r.product == name and r.level in ("pair", "exporter-total", "world"):
+        if r.product == name and r.level in ("pair", "exporter-total", "world", "producer-share"):
             d: dict[str, Any] = {
                 "level": r.level,
                 "importer": r.importer,

@@ -115,6 +115,8 @@ ROWS: tuple[tuple[str, str, int, str], ...] = (
     ("tw_ic", "Taiwan IC exports, total", 2024, "USD bn"),
     ("cn_ic", "China imports of integrated circuits, value", 2024, "USD bn"),
     ("jp_sme", "Japan chip-equipment exports to China (full year)", 2022, "JPY bn"),
+    ("cn_magnets", "China share of global permanent-magnet manufacturing (IEA Oct 2025)", 2025, "percent"),
+    ("cn_refining", "China share of global refined rare-earth output (IEA)", 2023, "percent"),
 )
 
 
@@ -190,6 +192,22 @@ def fact_figures(facts: Sequence[Fact]) -> tuple[list[Figure], dict[str, Fact]]:
         # total: it includes processing-trade re-imports and transit through Hong Kong, and does
         # not fit the ICIO 2022 C26 flows (every other supplier would be pushed to the 0.99 cap,
         # EU27 goods sales to China becoming 99 % chips, with 43.7 bn still unplaced).
+        fig(
+            "rare-earth-magnets",
+            "producer-share",
+            "*<-CHN",
+            f["cn_magnets"].number / 100,
+            "China's share of world permanent-magnet manufacturing (IEA, Oct 2025)",
+            "cn_magnets",
+        ),
+        fig(
+            "rare-earth-compounds",
+            "producer-share",
+            "*<-CHN",
+            f["cn_refining"].number / 100,
+            "China's share of world refined rare-earth output (IEA, 2023)",
+            "cn_refining",
+        ),
         fig(
             "chip-tools",
             "pair",

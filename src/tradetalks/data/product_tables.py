@@ -16,7 +16,10 @@ that covers it:
 5. ``world`` -- the pooled product share of US imports from those ten partners.
 
 Home sales (n == i) take the exporter's product share of its own foreign sales (the product is
-assumed to be as export-intensive as its parent; see ``docs/products.md`` for the bias).
+assumed to be as export-intensive as its parent; see ``docs/products.md`` for the bias). Where
+``facts.csv`` gives one economy's share of world output of the product (``producer-share``:
+China makes 94 % of the world's permanent magnets and 92 % of its refined rare earths), the
+other economies' home shares are scaled down by one factor so that the share holds.
 
 A baseline whose regions are ICIO economies uses the matrix directly; an aggregated one gets
 flow-weighted averages over member pairs (weights: the ICIO 2022 parent flows of the shipped
@@ -50,10 +53,10 @@ MANIFEST_FILE = "product_shares.json"
 FORMAT = "tradetalks-product-shares/1"
 #: No product takes more than this share of a parent flow (the rest stays positive).
 SHARE_CAP = 0.99
-LEVELS = ("pair", "exporter-total", "importer-total", "exporter-proxy", "world")
+LEVELS = ("pair", "exporter-total", "importer-total", "exporter-proxy", "world", "producer-share")
 #: Labels of the rule that filled a cell (index = code in :func:`complete`'s rule matrix).
 RULES = ("world-us", "exporter-us", "importer-residual", "exporter-residual",
-         "us-hs10", "pair-fact", "china-2017", "home")  # fmt: skip
+         "us-hs10", "pair-fact", "china-2017", "home", "home-scaled")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,28 @@ def complete(
             exports > 0, (share * foreign).sum(axis=0) / np.where(exports > 0, exports, 1.0), world
         )
     share[diag, diag], rule[diag, diag] = home, RULES.index("home")
+    for r in by_level["producer-share"]:
+        _scale_home(share, rule, flows, ix[r.exporter], r.share)
     return share, rule
+
+
+def _scale_home(
+    share: FloatArray, rule: NDArray[np.int8], flows: FloatArray, top: int, target: float
+) -> None:
+    """Scale the home shares of every economy but ``top`` by one factor in [0, 1] so that ``top``
+    makes ``target`` of world output of the product (observed export shares are kept)."""
+    diag = np.arange(share.shape[0])
+    out = (share * flows).sum(axis=0)
+    home = share[diag, diag] * flows[diag, diag]
+    others = np.arange(share.shape[0]) != top
+    exports = float((out - home)[others].sum())
+    home_others = float(home[others].sum())
+    if home_others <= 0 or not 0 < target < 1:
+        return
+    factor = (out[top] / target - out[top] - exports) / home_others
+    factor = min(max(factor, 0.0), 1.0)
+    share[diag[others], diag[others]] *= factor
+    rule[diag[others], diag[others]] = RULES.index("home-scaled")
 
 
 def icio_shares(product: str) -> tuple[tuple[str, ...], FloatArray, NDArray[np.int8], FloatArray]:

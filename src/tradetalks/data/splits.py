@@ -58,6 +58,8 @@ RULE_TEXT: dict[str, str] = {
     "exporter-us": "exporter's product share in US imports (HS10 2024), for the ten Census partners",
     "world-us": "pooled product share of US imports from the ten Census partners",
     "home": "home sales: the exporter's product share of its foreign sales",
+    "home-scaled": "home sales scaled down so that the leading producer's share of world output "
+    "matches facts.csv",
     "override": "shares given by the caller",
 }
 IO_RULE = (

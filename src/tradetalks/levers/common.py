@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import functools
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -62,11 +64,35 @@ def sector_indices(baseline: Baseline, sectors: tuple[str, ...] | str) -> list[i
 def region_indices(
     baseline: Baseline, regions: tuple[str, ...] | str, exclude: int | None = None
 ) -> list[int]:
-    """Indices of region codes, or ``all`` / ``others`` (every region but ``exclude``)."""
+    """Indices of region codes, or ``all`` / ``others`` (every region but ``exclude``).
+
+    A code of the ``default`` baseline's aggregates (``EU27``, ``ASEAN``, ``ROW``) that the
+    baseline does not have stands for its members, so scenarios run on finer baselines too.
+    """
     names = (regions,) if isinstance(regions, str) else regions
     if len(names) == 1 and names[0] in REGION_GROUPS:
         return [k for k in range(baseline.n_regions) if k != exclude]
-    return [baseline.region_index(r) for r in names]
+    out: list[int] = []
+    for r in names:
+        if r not in baseline.regions and r in _group_members():
+            members = [m for m in _group_members()[r] if m in baseline.regions]
+            if members:
+                out.extend(baseline.regions.index(m) for m in members)
+                continue
+        out.append(baseline.region_index(r))
+    return out
+
+
+@functools.cache
+def _group_members() -> dict[str, tuple[str, ...]]:
+    """Members of each aggregate region of the shipped ``default`` mapping."""
+    from tradetalks.data.build import default_mapping
+
+    groups: dict[str, list[str]] = {}
+    for member, group in default_mapping().items():
+        if member != group:
+            groups.setdefault(group, []).append(member)
+    return {g: tuple(m) for g, m in groups.items()}
 
 
 def flow_mask(
