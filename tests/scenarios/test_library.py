@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -33,7 +35,7 @@ def _norm(text: str) -> str:
 def test_library_is_complete_and_cites_the_article():
     assert set(LIBRARY) <= set(builtin_names())
     seed = _seed()
-    article = _norm(open(seed, encoding="utf-8").read()) if seed else None
+    article = _norm(Path(seed).read_text(encoding="utf-8")) if seed else None
     for name in LIBRARY:
         sc = tt.load_scenario(name)
         assert sc.title and sc.article and sc.date == "pre-summit-2025-10-15"
@@ -47,8 +49,6 @@ def test_library_is_complete_and_cites_the_article():
 
 
 def _seed() -> str | None:
-    from pathlib import Path
-
     for base in (Path.cwd(), *Path(__file__).resolve().parents):
         p = base.parent / "shared" / "seed" / "000_cfc3b10b38d180a0.txt"
         if p.exists():
@@ -72,7 +72,9 @@ def test_scenario_solves(base, name):
     eq = res.equilibrium
     if name == "pause":
         np.testing.assert_allclose(res.welfare_hat, 1.0, atol=1e-10)
-    for c, target, wedge in zip(eq.shocks.constraints, eq.constraint_flows, eq.constraint_wedges, strict=True):
+    for c, target, wedge in zip(
+        eq.shocks.constraints, eq.constraint_flows, eq.constraint_wedges, strict=True
+    ):
         if c.kind == "floor":
             assert target >= c.target * (1 - 1e-8)
         else:

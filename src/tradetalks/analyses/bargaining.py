@@ -61,7 +61,8 @@ def zopa(u: FloatArray, d: FloatArray, strict: bool = True) -> BoolArray:
     """Packages both parties prefer to the disagreement point (strictly by default)."""
     u, d = _check(u, d)
     gains = u - d
-    return np.all(gains > 0, axis=1) if strict else np.all(gains >= 0, axis=1)
+    out: BoolArray = np.all(gains > 0, axis=1) if strict else np.all(gains >= 0, axis=1)
+    return out
 
 
 def _pick(score: FloatArray, mask: BoolArray, tiebreak: FloatArray) -> int | None:

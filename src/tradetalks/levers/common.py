@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
-
-import functools
 
 import numpy as np
 from numpy.typing import NDArray

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -149,12 +150,12 @@ def log_unit_cost(sys: System, log_w: FloatArray, log_P: FloatArray) -> FloatArr
     return out
 
 
-def per_sector_product(stack: NDArray[np.generic], vec: NDArray[np.generic]) -> NDArray[np.generic]:
+def per_sector_product(stack: NDArray[Any], vec: NDArray[Any]) -> NDArray[Any]:
     """``out[..., r, j] = sum_k stack[j, r, k] vec[..., k, j]``: one matrix product per sector."""
     *batch, k, j = vec.shape
     v = vec.reshape(-1, k, j).transpose(2, 1, 0)  # (J, K, B)
-    out = np.matmul(stack, v)  # (J, R, B)
-    return out.transpose(2, 1, 0).reshape(*batch, stack.shape[1], j)
+    out: NDArray[Any] = np.matmul(stack, v).transpose(2, 1, 0).reshape(*batch, stack.shape[1], j)
+    return out
 
 
 @dataclass(frozen=True, eq=False)

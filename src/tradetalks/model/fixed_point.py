@@ -11,6 +11,7 @@ derivatives of the whole equilibrium come from the same code (:mod:`.sensitivity
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +21,7 @@ from tradetalks.model.equilibrium import Evaluation, System, evaluate
 from tradetalks.model.wedges import update as update_wedges
 
 FloatArray = NDArray[np.float64]
-Array = NDArray[np.generic]
+Array = NDArray[Any]
 
 
 def wage_step(sys: System, ev: Evaluation) -> FloatArray:
@@ -89,7 +90,7 @@ class FixedPointMap:
     def evaluate(self, z: Array) -> Evaluation:
         log_w, log_P, x_rel, log_m = self.unpack(z)
         lm = None if log_m.shape[-1] == 0 else log_m
-        return evaluate(self.sys, log_w, log_P, x_rel * self.spending0, lm)  # type: ignore[arg-type]
+        return evaluate(self.sys, log_w, log_P, x_rel * self.spending0, lm)
 
     def __call__(self, z: Array) -> tuple[Array, FloatArray]:
         """``(T(z), err)``; ``err`` is the largest absolute residual (per batch member)."""

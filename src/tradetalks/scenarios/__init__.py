@@ -36,17 +36,21 @@ class Scenario:
     date: str | None = None
 
     def prepare(self, baseline: Baseline) -> Baseline:
-        """The baseline the scenario runs on: dated (``date``) and with its ``products`` split out."""
-        out = baseline
-        if self.date is not None:
-            from tradetalks.data.tariffs import dated_baseline
+        """The baseline the scenario runs on: its ``products`` split out, then dated (``date``).
 
-            out = dated_baseline(out, self.date)
+        Splitting first lets the dated tariffs give each product its own rate (soybeans, chips
+        and magnets carry different duties from their parent sectors).
+        """
+        out = baseline
         missing = [p for p in self.products if PRODUCTS[p].code not in out.sectors]
         if missing:
             from tradetalks.data.splits import split_baseline
 
             out = split_baseline(out, missing)
+        if self.date is not None:
+            from tradetalks.data.tariffs import dated_baseline
+
+            out = dated_baseline(out, self.date)
         return out
 
     def compile(self, baseline: Baseline) -> Shocks:

@@ -28,7 +28,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,9 @@ from tradetalks.data.products import PRODUCTS
 from tradetalks.data.tariffs import measures as ms
 from tradetalks.data.tariffs.schedule import SCHEDULE_LAYERS, TariffSchedule, load_schedule
 from tradetalks.errors import DataError
+
+if TYPE_CHECKING:
+    from tradetalks.model.solver import SolverOptions
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +350,9 @@ def _rounded(frame: pd.DataFrame) -> dict[str, float]:
     return {str(k): round(float(v), 4) for k, v in zip(frame["layer"], values, strict=True)}
 
 
-def dated_baseline(baseline: Baseline, date_or_preset: str | dt.date, options: Any = None) -> Baseline:
+def dated_baseline(
+    baseline: Baseline, date_or_preset: str | dt.date, options: SolverOptions | None = None
+) -> Baseline:
     """The baseline moved to the tariffs in force on a date (see the module docstring).
 
     Parameters

@@ -20,8 +20,8 @@ Layers (see ``docs/tariffs.md``):
     (10976), with the country exemptions, quotas and deals listed in :data:`SECTION_232`.
 ``fentanyl``, ``reciprocal``
     IEEPA tariffs of 2025 (EO 14193-14195 and EO 14257 with amendments), revoked from 2026-02-20
-    after the Supreme Court ruling (Learning Resources v. Trump / V.O.S. Selections; the tracker's
-    partner series fall to the Section 232 part on that date).
+    after the Supreme Court ruling on IEEPA tariffs (V.O.S. Selections v. United States, as the
+    tracker's README names it; the tracker's partner series fall to the Section 232 part that day).
 ``retaliation``
     China's additional tariffs on US goods (State Council Tariff Commission).
 """

@@ -14,9 +14,12 @@ File layouts (from the package's ``readme.pdf``, checked against Ossa's own proc
     ``TRADEs(i, j, s)``, the flow from exporter ``i`` to importer ``j`` in industry ``s``,
     stacked vertically by industry: rows ``7 (s-1) + i`` are exporter ``i`` of industry
     ``s``, the column is the importer. Home sales are on the diagonal (e.g. Brazilian rice
-    bought in Brazil, 10,172.6, against 65.6 exported to the rest of the world). Values in
-    GTAP's units, net of tariffs (the deficit-free world Ossa derives from them,
-    ``DATA.mat``, is reproduced to 1e-9 with this reading, see :mod:`.equilibrium`).
+    bought in Brazil, 10,172.6, against 65.6 exported to the rest of the world). The
+    orientation is confirmed by the flows: the US buys 21,969 of apparel (``wap``) from China
+    and China 104 from the US; China buys 4,537 of oil seeds (``osd``) from the US and the US
+    34 from China. Values in GTAP's units (the magnitudes are those of USD million), net of
+    tariffs: the deficit-free world Ossa derives from them (``results/DATA.mat``) is
+    reproduced to 1e-9 of each flow with this reading (:func:`.solver.balanced_world`).
 ``tariff_ijs.csv`` (231 x 7)
     ``TARIFFs(i, j, s)``, the tariff of importer ``j`` on industry ``s`` imports from ``i``,
     same stacking, as fractions (Japan's tariff on Brazilian rice is 1.93, i.e. 193 %);

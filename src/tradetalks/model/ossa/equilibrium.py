@@ -24,9 +24,11 @@ The budget equations sum to ``sum_n D'[n]`` identically (Walras), so the first o
 by the numeraire: the world wage bill is held at its base value, Ossa's normalisation (with it
 his deficit-free data, ``DATA.mat``, is reproduced to 1e-9 of each flow).
 
-Government welfare (Section I.C) weights industry profits with political-economy weights
+Optionally, governments weight industry profits with political-economy weights
 ``lam_pol[n, s]``: ``G[n] = (w L + sum_s lam_pol Pi[n, s] + TR) / P`` (``lam_pol = 1``:
-``G = W`` when trade is balanced).
+``G = W`` when trade is balanced). This form is the package's own, in the spirit of Ossa's
+Section I.C; it does not reproduce his political-economy tables (3b-5b) with his calibrated
+weights, so only the tables without political economy are claimed (``docs/ossa2014.md``).
 
 Axis order ``[importer n, exporter i, industry s]``. The state vector is
 ``x = (ln w_hat, ln E_hat)``. The kernels give the residuals, their Jacobian in ``x`` and in
@@ -203,16 +205,18 @@ def evaluate(world: World, x: FloatArray, tau: FloatArray, deficits: FloatArray)
 
 
 def _sales_derivs(
-    ev: Evaluation, g: FloatArray, omega: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+    ev: Evaluation, g: FloatArray, omega: FloatArray, tariffs: bool = True
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
     """Derivatives of ``sum_s omega[m, s] R'[m, s]`` in ``ln w_hat``, ``ln E_hat`` and ``ln tau'``.
 
-    Returns ``(du[m, k], dv[m, n], dz[m, n, k, s])``.
+    Returns ``(du[m, k], dv[m, n], dz[m, n, k, s])`` (``dz`` only if ``tariffs``).
     """
     n = ev.w_hat.size
     wgq = ev.q * (g * omega)[None, :, :]  # [n, m, s]
     du = np.diag(wgq.sum(axis=(0, 2))) - np.einsum("nms,nks->mk", wgq, ev.pi)
     dv = np.einsum("nms,ms->mn", ev.q, omega)
+    if not tariffs:
+        return du, dv, None
     dz = -np.einsum("nms,nks->mnks", wgq, ev.pi)
     own = ev.q * (omega * (g - 1.0))[None, :, :]  # [n, m, s]
     idx = np.arange(n)
@@ -220,12 +224,16 @@ def _sales_derivs(
     return du, dv, dz
 
 
-def _revenue_derivs(ev: Evaluation, g: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _revenue_derivs(
+    ev: Evaluation, g: FloatArray, tariffs: bool = True
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
     """Derivatives of tariff revenue ``TR'[n]``: ``(du[n, k], dv[n, m], dz[n, n', k, s])``."""
     n = ev.w_hat.size
     h = ev.spend - ev.q
     du = (h * g).sum(axis=2) - np.einsum("nks,ns->nk", ev.pi, g * h.sum(axis=1))
     dv = np.diag(ev.tariff_revenue)
+    if not tariffs:
+        return du, dv, None
     dz = np.zeros((n, n, n, g.size))
     idx = np.arange(n)
     Q = ev.q.sum(axis=1)
@@ -233,24 +241,37 @@ def _revenue_derivs(ev: Evaluation, g: FloatArray) -> tuple[FloatArray, FloatArr
     return du, dv, dz
 
 
+def jacobian_x(world: World, ev: Evaluation) -> FloatArray:
+    """Jacobian of :attr:`Evaluation.residual` in ``x`` (2N, 2N), for Newton steps."""
+    return _jacobians(world, ev, tariffs=False)[0]
+
+
 def jacobians(world: World, ev: Evaluation) -> tuple[FloatArray, FloatArray]:
     """Jacobians of :attr:`Evaluation.residual` in ``x`` (2N, 2N) and in ``ln tau'`` (2N, N, N, S)."""
+    jx, jz = _jacobians(world, ev, tariffs=True)
+    assert jz is not None
+    return jx, jz
+
+
+def _jacobians(world: World, ev: Evaluation, tariffs: bool) -> tuple[FloatArray, FloatArray | None]:
     n, s = world.shape
     g = 1.0 - world.sigma
     c = np.broadcast_to((world.sigma - 1.0) / world.sigma, (n, s))
-    lu, lv, lz = _sales_derivs(ev, g, c)
-    su, sv, sz = _sales_derivs(ev, g, np.ones((n, s)))
-    tu, tv, tz = _revenue_derivs(ev, g)
+    lu, lv, lz = _sales_derivs(ev, g, c, tariffs)
+    su, sv, sz = _sales_derivs(ev, g, np.ones((n, s)), tariffs)
+    tu, tv, tz = _revenue_derivs(ev, g, tariffs)
     jx = np.empty((2 * n, 2 * n))
-    jz = np.empty((2 * n, n, n, s))
     jx[:n, :n] = (lu - np.diag(ev.w_hat * world.wage_bill)) / world.wage_bill[:, None]
     jx[:n, n:] = lv / world.wage_bill[:, None]
-    jz[:n] = lz / world.wage_bill[:, None, None, None]
     jx[n:, :n] = (su + tu) / world.spending[:, None]
     jx[n:, n:] = (sv + tv - np.diag(ev.e_hat * world.spending)) / world.spending[:, None]
-    jz[n:] = (sz + tz) / world.spending[:, None, None, None]
     jx[n, :n] = ev.w_hat * world.wage_bill / world.wage_bill.sum()
     jx[n, n:] = 0.0
+    if lz is None or sz is None or tz is None:
+        return jx, None
+    jz = np.empty((2 * n, n, n, s))
+    jz[:n] = lz / world.wage_bill[:, None, None, None]
+    jz[n:] = (sz + tz) / world.spending[:, None, None, None]
     jz[n] = 0.0
     return jx, jz
 
@@ -298,6 +319,7 @@ def objective_partials(
     income = ev.w_hat * world.wage_bill + (weights * ev.sales / world.sigma).sum(axis=1) + ev.tariff_revenue
     pu, pv, pz = _sales_derivs(ev, g, weights / world.sigma)
     tu, tv, tz = _revenue_derivs(ev, g)
+    assert pz is not None and tz is not None
     dx[:, :n] += (pu + tu + np.diag(ev.w_hat * world.wage_bill)) / income[:, None]
     dx[:, n:] += (pv + tv) / income[:, None]
     dz += (pz + tz) / income[:, None, None, None]

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
-from tradetalks.errors import ConvergenceError
+from tradetalks.errors import ConvergenceError, ShockError
 from tradetalks.model.ossa.equilibrium import World, log_objective, total_gradient
 from tradetalks.model.ossa.solver import OssaEquilibrium, solve
 
@@ -48,7 +49,8 @@ class OptimalTariff:
     equilibrium : OssaEquilibrium
     objective : float       ``ln G_hat`` of the country at the optimum (relative to the world)
     iterations, evaluations : int
-    projected_gradient : float  largest projected gradient of ``100 ln G_hat`` (pp per unit)
+    projected_gradient : float  largest projected gradient of ``100 ln G_hat`` in the
+                                preconditioned variables (what L-BFGS-B's ``gtol`` bounds)
     seconds : float
     """
 
@@ -68,7 +70,7 @@ class _Problem:
     def __init__(
         self, world: World, tariffs: FloatArray, country: int, mfn: bool, weights: FloatArray | None
     ) -> None:
-        n, s = world.shape
+        n = world.shape[0]
         self.world = world
         self.base = np.array(tariffs, dtype=np.float64)
         self.country = country
@@ -164,10 +166,15 @@ def optimal_tariffs(
 
     Raises
     ------
+    ShockError
+        An unknown country or tariffs of the wrong shape.
     ConvergenceError
         When L-BFGS-B stops without meeting its tolerances.
     """
     clock = time.perf_counter()
+    n = world.shape[0]
+    if not 0 <= country < n:
+        raise ShockError(f"country={country!r}; allowed: 0..{n - 1} (an index into the regions)")
     t = np.array(world.tariffs if tariffs is None else tariffs, dtype=np.float64)
     prob = _Problem(world, t, country, mfn, weights)
     if start is not None:
@@ -185,14 +192,15 @@ def optimal_tariffs(
         f, g = prob(y / d)
         return f, g / d
 
-    res = minimize(
-        scaled,
-        v0 * d,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=list(zip(bounds[0] * d, bounds[1] * d, strict=True)),
-        options={"maxiter": max_iter, "gtol": gtol, "ftol": 1e-15, "maxcor": 30},
-    )
+    with threadpool_limits(limits=1, user_api="blas"):
+        res = minimize(
+            scaled,
+            v0 * d,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=list(zip(bounds[0] * d, bounds[1] * d, strict=True)),
+            options={"maxiter": max_iter, "gtol": gtol, "ftol": 1e-15, "maxcor": 30},
+        )
     v = np.clip(res.x / d, *bounds)
     f, g = prob(v)
     pgrad = _projected(g * d, v, *bounds)

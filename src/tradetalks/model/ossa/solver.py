@@ -21,7 +21,7 @@ from tradetalks.model.ossa.equilibrium import (
     World,
     calibrate,
     evaluate,
-    jacobians,
+    jacobian_x,
     log_objective,
 )
 
@@ -180,7 +180,7 @@ def solve(
     it = 0
     while norm > tol and it < max_iter:
         it += 1
-        jx, _ = jacobians(world, ev)
+        jx = jacobian_x(world, ev)
         try:
             step = np.linalg.solve(jx, -ev.residual)
         except np.linalg.LinAlgError:

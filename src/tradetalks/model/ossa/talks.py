@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from tradetalks.errors import ConvergenceError
 from tradetalks.model.ossa.equilibrium import World, log_objective, total_gradient
@@ -96,7 +97,7 @@ class _Talks:
     """Tariff vector <-> cube, gains and their gradients, with a warm-started equilibrium."""
 
     def __init__(self, world: World, start: OssaEquilibrium, mfn: bool, weights: FloatArray | None) -> None:
-        n, s = world.shape
+        n = world.shape[0]
         self.world = world
         self.mfn = mfn
         self.weights = weights
@@ -117,7 +118,7 @@ class _Talks:
         return t
 
     def pack(self, t: FloatArray) -> FloatArray:
-        n, s = self.world.shape
+        n = self.world.shape[0]
         if self.mfn:
             out: FloatArray = np.where(self.off[:, :, None], t, 0.0).sum(axis=1).ravel() / (n - 1)
             return out
@@ -221,15 +222,17 @@ def trade_talks(
         coef = -np.full(n, 1.0 / n) + lam - lam.mean()
         return value, prob.gradient(coef) / d
 
+    inner_gtol = max(gtol, 1e-5)
     for outer in range(1, max_outer + 1):
-        res = minimize(
-            lagrangian,
-            v * d,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=list(zip(lo * d, hi * d, strict=True)),
-            options={"maxiter": 20000, "gtol": gtol, "ftol": 1e-15, "maxcor": 30},
-        )
+        with threadpool_limits(limits=1, user_api="blas"):
+            res = minimize(
+                lagrangian,
+                v * d,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=list(zip(lo * d, hi * d, strict=True)),
+                options={"maxiter": 20000, "gtol": inner_gtol, "ftol": 1e-15, "maxcor": 30},
+            )
         inner += int(res.nit)
         v = np.clip(res.x / d, lo, hi)
         g = prob.gains(v)
@@ -243,8 +246,9 @@ def trade_talks(
             g.mean(),
             violation,
         )
-        if violation <= tol:
+        if violation <= tol and inner_gtol <= gtol:
             break
+        inner_gtol = max(gtol, 0.1 * inner_gtol)
         if violation > 0.25 * previous:
             rho *= 10.0
         previous = violation
