@@ -89,3 +89,15 @@ def test_nash_war_is_a_fixed_point_no_player_gains_by_deviating(toy):
     # a tariff war hurts both belligerents in this world
     w = war.result.regions_frame()["welfare_pct"]
     assert war.objectives["R0"] == pytest.approx(np.log(1 + w["R0"] / 100), abs=1e-12)
+
+
+def test_dense_and_krylov_sensitivities_agree(toy, monkeypatch):
+    import tradetalks.model.sensitivity as sens
+
+    policy = TariffPolicy.of(toy, "R0", "others")
+    eq = solve_equilibrium(toy, tt.Shocks(tariffs=policy.apply(toy.tariffs, np.array([0.1, 0.2, 0.3]))))
+    args = (eq, policy.directions(toy.flows.shape), Government("R0").objective(toy))
+    dense = objective_gradient(*args)[1]
+    monkeypatch.setattr(sens, "DENSE_MAX", 1)
+    krylov = objective_gradient(*args)[1]
+    np.testing.assert_allclose(krylov, dense, rtol=1e-8, atol=1e-14)

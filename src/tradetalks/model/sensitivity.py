@@ -19,9 +19,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse.linalg
 from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
+from tradetalks.errors import ConvergenceError
 from tradetalks.model.equilibrium import Evaluation, System
 from tradetalks.model.fixed_point import FixedPointMap
 from tradetalks.model.shocks import Shocks
@@ -51,6 +53,45 @@ def state_jacobian(fp: FixedPointMap, z: FloatArray, chunk: int = 96) -> FloatAr
         tz, _ = fp(batch)
         out[:, cols] = np.imag(tz).T / STEP
     return out
+
+
+#: Above this state size the sensitivities are solved by GMRES on Jacobian-vector products
+#: instead of a dense Jacobian (the dense one costs ``dim`` evaluations and an ``O(dim^3)`` solve).
+DENSE_MAX = 1500
+
+
+def state_sensitivity(fp: FixedPointMap, z: FloatArray, rhs: FloatArray, tol: float = 1e-11) -> FloatArray:
+    """Solve ``(I - T_z) X = rhs`` for ``X`` (``rhs``: one column per parameter).
+
+    Small systems build ``T_z`` densely (batched complex steps) and factorise it; large ones run
+    GMRES per column with ``T_z v = Im T(z + i h v) / h`` as the operator.
+    """
+    dim = z.size
+    if dim <= DENSE_MAX:
+        out: FloatArray = scipy.linalg.solve(np.eye(dim) - state_jacobian(fp, z), rhs)
+        return out
+    zc = z.astype(np.complex128)
+
+    def matvec(v: FloatArray) -> FloatArray:
+        tz, _ = fp(zc + 1j * STEP * np.asarray(v, dtype=np.float64).ravel())
+        res: FloatArray = np.asarray(v).ravel() - np.imag(tz) / STEP
+        return res
+
+    op = scipy.sparse.linalg.LinearOperator((dim, dim), matvec=matvec, dtype=np.float64)
+    cols = []
+    for k in range(rhs.shape[1]):
+        b = rhs[:, k]
+        x, info = scipy.sparse.linalg.gmres(
+            op, b, rtol=tol, atol=tol * float(np.abs(b).max() + 1e-300), restart=60, maxiter=20
+        )
+        if info != 0:
+            raise ConvergenceError(
+                f"sensitivity: GMRES did not converge for parameter {k} (info {info})",
+                iterations=int(max(info, 0)),
+                residual=float(np.abs(b - op.matvec(x)).max()),
+            )
+        cols.append(x)
+    return np.stack(cols, axis=1)
 
 
 def tariff_system_map(
@@ -85,11 +126,9 @@ def objective_gradient(
     base, shocks = eq.baseline, eq.shocks
     fp = fixed_point_map(base, shocks)
     z = np.asarray(eq.state, dtype=np.float64)
-    tz = state_jacobian(fp, z)
-    lhs = np.eye(z.size) - tz
     maps = [tariff_system_map(fp, base, shocks, d) for d in directions]
     t_p = np.stack([np.imag(m(z.astype(np.complex128))[0]) / STEP for m in maps], axis=1)
-    dz = scipy.linalg.solve(lhs, t_p)
+    dz = state_sensitivity(fp, z, t_p)
     value = float(np.real(objective(fp.sys, fp.evaluate(z))))
     grad = np.array(
         [
