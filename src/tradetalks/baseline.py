@@ -283,6 +283,28 @@ class Baseline:
         """The same baseline with another trade-elasticity vector."""
         return self.replace(theta=np.asarray(theta, dtype=np.float64))
 
+    def elasticity_sets(self) -> dict[str, str]:
+        """Published trade-elasticity sets this baseline carries: name -> source."""
+        sets = dict(self.meta.get("theta", {})).get("sets", {})
+        return {name: str(spec["source"]) for name, spec in sets.items()}
+
+    def with_elasticities(self, name: str) -> Baseline:
+        """The same baseline with another published trade-elasticity set (``CP``, ``FGO``, ...).
+
+        Sectors added by product splits take their parent's value from the set.
+        """
+        info = dict(self.meta.get("theta", {}))
+        sets = info.get("sets", {})
+        if name not in sets:
+            raise DataError(f"unknown elasticity set {name!r}; allowed: {', '.join(sets) or 'none stored'}")
+        values = dict(zip(info["sectors"], sets[name]["values"], strict=True))
+        parents = {s["code"]: s["parent"] for s in self.meta.get("splits", [])}
+        theta = np.array([values[parents.get(code, code)] for code in self.sectors], dtype=np.float64)
+        meta = dict(self.meta)
+        meta["theta"] = dict(info, set=name, source=sets[name]["source"])
+        meta["elasticity_set"] = name
+        return self.replace(theta=theta, meta=meta)
+
     def aggregate(
         self, mapping: Mapping[str, str], name: str | None = None, *, intra_tariffs: str = "drop"
     ) -> Baseline:

@@ -309,3 +309,17 @@ def test_paths_relative_to_cwd(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     assert paths.candidate_dirs(work)[0] == data.resolve()
+
+
+def test_every_published_elasticity_set_ships(default: Baseline) -> None:
+    from tradetalks.data.splits import split_baseline
+
+    assert set(default.elasticity_sets()) == {"CP", "BSY", "FGO", "GYY", "IS", "LL", "Shap", "U4"}
+    cp = default.with_elasticities("CP")
+    np.testing.assert_array_equal(cp.theta, default.theta)
+    fgo = default.with_elasticities("FGO")
+    assert fgo.meta["elasticity_set"] == "FGO" and not np.allclose(fgo.theta, default.theta)
+    split = split_baseline(default, ["soybeans"]).with_elasticities("FGO")
+    assert split.theta[split.sectors.index("A01_SOY")] == fgo.theta[fgo.sector_index("A01")]
+    with pytest.raises(DataError, match="allowed: CP, BSY"):
+        default.with_elasticities("nope")

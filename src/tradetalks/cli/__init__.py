@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--regions", default=None, help="comma-separated region codes to print")
     run.add_argument(
+        "--elasticities",
+        default=None,
+        help="published trade-elasticity set: CP (default), BSY, FGO, GYY, IS, LL, Shap, U4",
+    )
+    run.add_argument(
         "--fallout",
         action="store_true",
         help="add the fallout on Japan, Korea, Malaysia, ASEAN, the EU, Brazil and ROW",
@@ -129,6 +134,8 @@ def _cmd_run(args: argparse.Namespace) -> str:
         from tradetalks.data.aggregate import read_mapping
 
         baseline = baseline.aggregate(read_mapping(args.mapping), name=f"{baseline.name}@{args.mapping}")
+    if args.elasticities is not None:
+        baseline = baseline.with_elasticities(args.elasticities)
     if args.date is not None:
         scenario = dataclasses.replace(scenario, date=None if args.date == "data" else args.date)
     baseline = scenario.prepare(baseline)

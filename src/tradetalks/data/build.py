@@ -173,6 +173,15 @@ def build_full(data_dir: Path, year: int = DEFAULT_YEAR, theta_set: str = DEFAUL
             "source": icio.ELASTICITY_SETS[theta_set],
             "interpretation": "theta = epsilon_S of the cube (trade elasticity, Frechet dispersion); "
             "sigma_S = epsilon_S + 1 is the Armington elasticity; services: 4 (no estimate)",
+            # every published set of the cube, so a baseline can switch without the raw files
+            "sectors": list(sectors),
+            "sets": {
+                name: {
+                    "source": source,
+                    "values": [float(v) for v in icio.read_elasticities(data_dir, name, year)],
+                }
+                for name, source in icio.ELASTICITY_SETS.items()
+            },
         },
         "services_sectors": [icio.SERVICES_CODE],
         "sector_names": dict(concordance.SECTOR_NAMES),
