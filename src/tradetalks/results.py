@@ -179,6 +179,35 @@ class Result:
             frame = frame.loc[list(regions)]
         return frame
 
+    def constraints_frame(self) -> pd.DataFrame:
+        """Quantity constraints (caps, purchase commitments): target, flow reached, the wedge and
+        who bears it. For a purchase floor the wedge is an import subsidy (percent of the
+        tariff-inclusive price) paid by the buyer's government; for a cap it is the export-tax
+        equivalent whose rents accrue to the exporter."""
+        eq = self.equilibrium
+        rows = []
+        for c, flow, wedge in zip(
+            eq.shocks.constraints, eq.constraint_flows, eq.constraint_wedges, strict=True
+        ):
+            n_idx, i_idx, _ = np.nonzero(c.cells)
+            buyers = sorted({self.regions[k] for k in n_idx})
+            sellers = sorted({self.regions[k] for k in i_idx})
+            base = float(self.baseline.flows[c.cells].sum())
+            rows.append(
+                {
+                    "constraint": c.label,
+                    "kind": "purchase floor" if c.kind == "floor" else "cap",
+                    "target": c.target,
+                    "baseline_flow": base,
+                    "flow": float(flow),
+                    "binding": bool(wedge != 0.0),
+                    "wedge_pct": 100.0 * float(-wedge if c.kind == "floor" else wedge),
+                    "paid_by": ",".join(buyers) if c.kind == "floor" else ",".join(buyers) + " (buyers)",
+                    "rents_to": "" if c.kind == "floor" else ",".join(sellers),
+                }
+            )
+        return pd.DataFrame(rows)
+
     def to_dict(self, regions: Sequence[str] | None = None) -> dict[str, Any]:
         """JSON-ready dictionary (the shape the CLI prints with ``--format json``)."""
         frame = self.regions_frame()
@@ -216,6 +245,10 @@ class Result:
             "bilateral": [
                 {"importer": str(imp), "exporter": str(exp), "trade_pct": _num(pct)}
                 for (imp, exp), pct in zip(bil.index.to_list(), bil["trade_pct"].to_list(), strict=True)
+            ],
+            "constraints": [
+                {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+                for row in self.constraints_frame().to_dict(orient="records")
             ],
             "solver": {
                 "converged": info.converged,

@@ -84,6 +84,8 @@ def test_every_package_is_solved_and_flagged(deals):
     assert (t["zopa"].to_numpy() == (bg.zopa(u, u[d]) & ok)).all()
     nash = int(np.flatnonzero(t["nash"].to_numpy())[0])
     assert nash == np.flatnonzero(ok)[bg.nash_solution(u[ok], u[d])]
+    assert set(deals.solutions()) == {"nash", "kalai_smorodinsky", "equal_gains", "rubinstein", "concession"}
+    assert deals.rounds["rubinstein"] == 0 and deals.rounds["concession"] >= 0
     # the escalation is worse for both than holding everything
     hold = t[(t["us"] == "hold") & (t["cn"] == "hold") & (t["soy"] == "none")].index[0]
     assert t.loc[hold, "gain_USA"] > 0 and t.loc[hold, "gain_CHN"] > 0

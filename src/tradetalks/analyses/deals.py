@@ -39,6 +39,9 @@ from tradetalks.scenarios import Scenario, builtin_names, read_toml
 
 log = logging.getLogger(__name__)
 
+#: Bargaining outcomes flagged in the deal table.
+SOLUTIONS = ("nash", "kalai_smorodinsky", "equal_gains", "rubinstein", "concession")
+
 
 @dataclass(frozen=True)
 class Option:
@@ -180,12 +183,16 @@ class DealTable:
         return self.table[[f"payoff_{a}", f"payoff_{b}"]].to_numpy()
 
     def solutions(self) -> dict[str, int | None]:
-        """Index of the Nash, Kalai-Smorodinsky, equal-gains and Rubinstein packages."""
+        """Index of the Nash, Kalai-Smorodinsky, equal-gains, Rubinstein and concession packages."""
         t = self.table
         return {
-            k: (None if not bool(t[k].any()) else int(np.flatnonzero(t[k].to_numpy())[0]))
-            for k in ("nash", "kalai_smorodinsky", "equal_gains", "rubinstein")
+            k: (None if not bool(t[k].any()) else int(np.flatnonzero(t[k].to_numpy())[0])) for k in SOLUTIONS
         }
+
+    @property
+    def rounds(self) -> dict[str, int]:
+        """Round at which the alternating-offers games agree (Rubinstein: 0 in equilibrium)."""
+        return dict(self.table.attrs.get("rounds", {}))
 
     def summary(self) -> pd.DataFrame:
         """The disagreement package and the solutions, one row each."""
@@ -254,20 +261,26 @@ def _flag(table: pd.DataFrame, space: DealSpace, d_index: int, discount: tuple[f
     out["frontier"] = False
     out.loc[ratified, "frontier"] = bg.pareto_frontier(u[ratified])
     out["zopa"] = bg.zopa(u, d) & ratified
-    for name in ("nash", "kalai_smorodinsky", "equal_gains", "rubinstein"):
+    for name in SOLUTIONS:
         out[name] = False
     idx = np.flatnonzero(ratified)
+    rounds: dict[str, int] = {}
     if idx.size:
         sub = u[idx]
+        rub = bg.rubinstein(sub, d, discount=discount)
+        con = bg.concession(sub, d)
         picks = {
             "nash": bg.nash_solution(sub, d),
             "kalai_smorodinsky": bg.kalai_smorodinsky(sub, d),
             "equal_gains": bg.equal_gains(sub, d),
-            "rubinstein": bg.rubinstein(sub, d, discount=discount).package,
+            "rubinstein": rub.package,
+            "concession": con.package,
         }
+        rounds = {"rubinstein": rub.round, "concession": con.round}
         for name, k in picks.items():
             if k is not None:
                 out.loc[out.index[idx[k]], name] = True
+    out.attrs["rounds"] = rounds
     return out
 
 
@@ -340,6 +353,7 @@ def to_json(deals: DealTable) -> str:
             "parties": [g.region for g in deals.space.parties],
             "disagreement": deals.disagreement,
             "solutions": deals.solutions(),
+            "agreement_rounds": deals.rounds,
             "packages": records,
             "seconds": deals.seconds,
         },

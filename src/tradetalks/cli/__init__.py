@@ -107,6 +107,13 @@ def _render(result: Result, fmt: str, regions: list[str], with_fallout: bool = F
         f"residual={info.residual:.1e} time={1e3 * info.seconds:.0f} ms"
     )
     body = table.to_string(float_format=lambda v: f"{v:8.3f}")
+    cons = result.constraints_frame()
+    if len(cons):
+        body += (
+            "\n\nquantity constraints (values in the baseline's units; wedge: subsidy for a purchase floor, "
+            "export-tax equivalent for a cap, percent)\n"
+            + cons.to_string(index=False, float_format=lambda v: f"{v:.2f}")
+        )
     if extra is not None:
         body += (
             "\n\nfallout (welfare %, trade changes with the US and China in USD million, exposure to "
@@ -179,7 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TradetalksError, ValueError) as exc:
         print("tradetalks: error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2
-    print(out)
+    try:
+        print(out)
+    except BrokenPipeError:  # the reader (e.g. ``| head``) closed the pipe: not an error of ours
+        sys.stderr.close()
     return 0
 
 

@@ -135,7 +135,9 @@ def cmd_deals(args: argparse.Namespace) -> str:
     head = (
         f"deal space {space.name}: {len(t)} packages, {int(t['frontier'].sum())} on the frontier, "
         f"{int(t['zopa'].sum())} in the zone of agreement, {int((~t['ratified']).sum())} fail ratification; "
-        f"{deals.seconds:.1f} s\n(gains: percent of real income against the disagreement package; "
+        f"{deals.seconds:.1f} s; alternating offers agree in round "
+        f"{deals.rounds.get('rubinstein', '-')} (Rubinstein), {deals.rounds.get('concession', '-')} (concession)"
+        "\n(gains: percent of real income against the disagreement package; "
         "welfare_*: onlookers' welfare change, percent)"
     )
     return head + "\n" + summary.T.to_string()

@@ -60,6 +60,11 @@ def sector_indices(baseline: Baseline, sectors: tuple[str, ...] | str) -> list[i
     return out
 
 
+def label(names: tuple[str, ...] | str) -> str:
+    """Readable form of a label spec: ``soybeans``, ``rare-earth-magnets+rare-earth-compounds``."""
+    return names if isinstance(names, str) else "+".join(names)
+
+
 def region_indices(
     baseline: Baseline, regions: tuple[str, ...] | str, exclude: int | None = None
 ) -> list[int]:

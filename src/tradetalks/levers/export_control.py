@@ -22,6 +22,7 @@ from tradetalks.baseline import Baseline
 from tradetalks.errors import ScenarioError
 from tradetalks.levers.builder import ShockBuilder
 from tradetalks.levers.common import as_tuple, check_keys, flow_mask
+from tradetalks.levers.common import label as names
 from tradetalks.model.shocks import FlowConstraint
 
 MODES = ("tax", "ban", "cap")
@@ -113,7 +114,7 @@ class ExportControl:
         else:
             base = float(baseline.flows[mask].sum())
             target = self.cap_value if self.cap_value is not None else (self.cap_share or 0.0) * base
-            label = f"cap on {','.join(self.exporters)} exports of {self.sectors}"
+            label = f"cap on {names(self.exporters)} exports of {names(self.sectors)}"
             shocks.constraints.append(FlowConstraint(mask, float(target), "cap", label))
 
 

@@ -19,6 +19,7 @@ from tradetalks.baseline import Baseline
 from tradetalks.errors import ScenarioError
 from tradetalks.levers.builder import ShockBuilder
 from tradetalks.levers.common import as_tuple, check_keys, sector_indices
+from tradetalks.levers.common import label as names
 from tradetalks.levers.export_control import _opt_float
 from tradetalks.model.shocks import FlowConstraint
 
@@ -98,6 +99,6 @@ class PurchaseCommitment:
         n, i = baseline.region_index(self.buyer), baseline.region_index(self.seller)
         mask = np.zeros(baseline.flows.shape, dtype=bool)
         mask[n, i, sector_indices(baseline, self.sectors)] = True
-        label = f"{self.buyer} buys {self.sectors} from {self.seller}"
+        label = f"{self.buyer} buys {names(self.sectors)} from {self.seller}"
         target = self.target_usd_mn(float(baseline.flows[mask].sum()))
         shocks.constraints.append(FlowConstraint(mask, target, "floor", label))
