@@ -136,7 +136,8 @@ def cmd_deals(args: argparse.Namespace) -> str:
         f"deal space {space.name}: {len(t)} packages, {int(t['frontier'].sum())} on the frontier, "
         f"{int(t['zopa'].sum())} in the zone of agreement, {int((~t['ratified']).sum())} fail ratification; "
         f"{deals.seconds:.1f} s; alternating offers agree in round "
-        f"{deals.rounds.get('rubinstein', '-')} (Rubinstein), {deals.rounds.get('concession', '-')} (concession)"
+        f"{deals.rounds.get('rubinstein', '-')} (Rubinstein), "
+        f"{deals.rounds.get('concession', '-')} (concession)"
         "\n(gains: percent of real income against the disagreement package; "
         "welfare_*: onlookers' welfare change, percent)"
     )
