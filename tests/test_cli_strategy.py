@@ -58,3 +58,12 @@ def test_deals_json_flags(tmp_path, capsys):
     assert main(["deals", str(path)]) == 0
     assert "packages" in capsys.readouterr().out
     assert main(["deals", "no-such-space"]) == 2
+
+
+def test_talks_from_a_war(toy_dir, capsys):
+    assert main(["talks", "R0,R1", "--baseline", toy_dir, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["parties"] == ["R0", "R1"] and all(v > 0 for v in doc["gains_pct"].values())
+    assert main(["talks", "R0,R1", "--baseline", toy_dir, "--solution", "equal-gains"]) == 0
+    assert "equal-gains talks between R0 and R1" in capsys.readouterr().out
+    assert main(["talks", "R0", "--baseline", toy_dir]) == 2

@@ -101,3 +101,37 @@ def test_dense_and_krylov_sensitivities_agree(toy, monkeypatch):
     monkeypatch.setattr(sens, "DENSE_MAX", 1)
     krylov = objective_gradient(*args)[1]
     np.testing.assert_allclose(krylov, dense, rtol=1e-8, atol=1e-14)
+
+
+def test_talks_from_a_nash_war(toy):
+    from tradetalks.analyses.talks import bargain
+
+    players = [Player(Government("R0"), ("R1",)), Player(Government("R1"), ("R0",))]
+    war = nash_war(toy, players, tol=1e-7)
+    d = war.result.equilibrium.shocks
+    nash = bargain(toy, players, d, solution="nash")
+    equal = bargain(toy, players, d, solution="equal-gains")
+    assert (nash.gains > 0).all() and (equal.gains > 0).all()
+    assert equal.gains["R0"] == pytest.approx(equal.gains["R1"], rel=1e-6)
+    # each solution is best by its own criterion
+    assert np.prod(nash.gains) >= np.prod(equal.gains) - 1e-12
+    assert equal.gains.min() >= nash.gains.min() - 1e-9
+    # the Nash product does not rise on a grid of feasible deviations
+    pol = [TariffPolicy.of(toy, p.government.region, p.targets) for p in players]
+    base_t = toy.tariffs
+    best = float(np.prod(nash.gains))
+    for k, p in enumerate(pol):
+        x = nash.tariffs[players[k].government.region].to_numpy()
+        for j in range(x.size):
+            for step in (-0.01, 0.01):
+                y = x.copy()
+                y[j] = max(0.0, y[j] + step)
+                tariffs = p.apply(
+                    pol[1 - k].apply(base_t, nash.tariffs[players[1 - k].government.region].to_numpy()), y
+                )
+                g = [
+                    _value(toy, pl.government, tariffs) - nash.disagreement[pl.government.region]
+                    for pl in players
+                ]
+                if min(g) > 0:
+                    assert g[0] * g[1] <= best + 1e-12

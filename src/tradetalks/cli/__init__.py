@@ -179,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scenarios": _cmd_scenarios,
         "optimal-tariff": strategy.cmd_optimal,
         "war": strategy.cmd_war,
+        "talks": strategy.cmd_talks,
         "deals": strategy.cmd_deals,
     }
     try:

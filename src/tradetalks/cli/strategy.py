@@ -29,6 +29,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     war.add_argument("--baseline", default="default")
     war.add_argument("--format", default="table", choices=FORMATS)
 
+    talks = sub.add_parser("talks", help="bargain over two parties' tariffs from a war or a threat")
+    talks.add_argument("parties", nargs="?", default="USA,CHN", help="two comma-separated region codes")
+    talks.add_argument(
+        "--from",
+        dest="threat",
+        default="war",
+        help="disagreement point: 'war' (their Nash tariff war) or a scenario name/file (a threat)",
+    )
+    talks.add_argument("--solution", default="nash", choices=("nash", "equal-gains"))
+    talks.add_argument("--baseline", default="default")
+    talks.add_argument("--format", default="table", choices=FORMATS)
+
     deals = sub.add_parser("deals", help="the deal space of multi-issue packages and bargaining solutions")
     deals.add_argument("space", nargs="?", default="busan-2025", help="built-in name or .toml path")
     deals.add_argument("--baseline", default="default")
@@ -104,6 +116,54 @@ def cmd_war(args: argparse.Namespace) -> str:
     body = _frame_out(war.summary(), args.format, title)
     if args.format == "table":
         body += "\n\nNash tariffs (%)\n" + (100 * war.tariffs).round(1).T.to_string()
+    return body
+
+
+def cmd_talks(args: argparse.Namespace) -> str:
+    from tradetalks.analyses.objectives import Government
+    from tradetalks.analyses.talks import bargain
+    from tradetalks.analyses.war import Player, nash_war
+    from tradetalks.data.catalog import load_baseline
+    from tradetalks.errors import ScenarioError
+    from tradetalks.scenarios import load_scenario
+
+    names = [p.strip() for p in args.parties.split(",") if p.strip()]
+    if len(names) != 2:
+        raise ScenarioError(f"talks need two parties, got {names}")
+    base = load_baseline(args.baseline)
+    players = [Player(Government(a), (b,)) for a, b in (names, names[::-1])]
+    if args.threat == "war":
+        threat = nash_war(base, players).result.equilibrium.shocks
+    else:
+        sc = load_scenario(args.threat)
+        base = sc.prepare(base)
+        threat = sc.compile(base)
+    talks = bargain(base, players, threat, solution=args.solution)
+    frame = talks.result.regions_frame()[["welfare_pct", "real_wage_pct", "exports_pct", "imports_pct"]]
+    if args.format == "json":
+        return json.dumps(
+            {
+                "parties": names,
+                "disagreement": args.threat,
+                "solution": args.solution,
+                "gains_pct": {k: float(100 * (np.exp(v) - 1)) for k, v in talks.gains.items()},
+                "tariffs_pct": {p: {k: float(100 * v) for k, v in talks.tariffs[p].items()} for p in names},
+                "regions": [
+                    {"code": str(r), **{k: float(v) for k, v in row.items()}} for r, row in frame.iterrows()
+                ],
+                "iterations": talks.iterations,
+                "seconds": talks.seconds,
+            },
+            indent=2,
+        )
+    gains = ", ".join(f"{k} {100 * (np.exp(v) - 1):.3f} %" for k, v in talks.gains.items())
+    title = (
+        f"{args.solution} talks between {names[0]} and {names[1]} from '{args.threat}' on {base.name}: "
+        f"gains over the disagreement point {gains}"
+    )
+    body = _frame_out(frame, args.format, title)
+    if args.format == "table":
+        body += "\n\nagreed tariffs (%)\n" + (100 * talks.tariffs).round(1).T.to_string()
     return body
 
 

@@ -123,17 +123,27 @@ def objective_gradient(
     -------
     value, gradient : float, (K,)
     """
+    values, grads = objective_gradients(eq, directions, [objective])
+    return float(values[0]), grads[0]
+
+
+def objective_gradients(
+    eq: Equilibrium,
+    directions: Sequence[FloatArray],
+    objectives: Sequence[Callable[[System, Evaluation], NDArray[np.generic]]],
+) -> tuple[FloatArray, FloatArray]:
+    """Values ``(M,)`` and gradients ``(M, K)`` of several objectives from one sensitivity solve."""
     base, shocks = eq.baseline, eq.shocks
     fp = fixed_point_map(base, shocks)
     z = np.asarray(eq.state, dtype=np.float64)
     maps = [tariff_system_map(fp, base, shocks, d) for d in directions]
     t_p = np.stack([np.imag(m(z.astype(np.complex128))[0]) / STEP for m in maps], axis=1)
     dz = state_sensitivity(fp, z, t_p)
-    value = float(np.real(objective(fp.sys, fp.evaluate(z))))
-    grad = np.array(
-        [
-            float(np.imag(objective(m.sys, m.evaluate(z + 1j * STEP * dz[:, k]))) / STEP)
-            for k, m in enumerate(maps)
-        ]
-    )
-    return value, grad
+    ev = fp.evaluate(z)
+    values = np.array([float(np.real(obj(fp.sys, ev))) for obj in objectives])
+    grads = np.zeros((len(objectives), len(maps)))
+    for k, m in enumerate(maps):
+        ev_k = m.evaluate(z + 1j * STEP * dz[:, k])
+        for q, obj in enumerate(objectives):
+            grads[q, k] = float(np.imag(obj(m.sys, ev_k))) / STEP
+    return values, grads
