@@ -125,12 +125,7 @@ def optimal_tariffs(
     state: list[FloatArray | None] = [None]
 
     def shocks_at(x: FloatArray) -> Shocks:
-        return Shocks(
-            tariffs=policy.apply(base_tariffs, x),
-            export_taxes=base_shocks.export_taxes,
-            iceberg_hat=base_shocks.iceberg_hat,
-            deficits=base_shocks.deficits,
-        )
+        return base_shocks.with_tariffs(policy.apply(base_tariffs, x))
 
     def value_and_grad(x: FloatArray) -> tuple[float, FloatArray]:
         key = x.tobytes()

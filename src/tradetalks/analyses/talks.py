@@ -92,12 +92,7 @@ def bargain(
         tariffs = current.tariff_levels(baseline)
         for pol, part in zip(policies, np.split(x, np.cumsum(sizes)[:-1]), strict=True):
             tariffs = pol.apply(tariffs, part)
-        return Shocks(
-            tariffs=tariffs,
-            export_taxes=current.export_taxes,
-            iceberg_hat=current.iceberg_hat,
-            deficits=current.deficits,
-        )
+        return current.with_tariffs(tariffs)
 
     def gains(x: FloatArray) -> tuple[FloatArray, FloatArray]:
         key = x.tobytes()

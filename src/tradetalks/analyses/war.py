@@ -97,12 +97,7 @@ def nash_war(
             new = br.tariffs.to_numpy()
             change = max(change, float(np.max(np.abs(new - rates[k]))))
             rates[k] = new
-            current = Shocks(
-                tariffs=pol.apply(current.tariff_levels(baseline), new),
-                export_taxes=current.export_taxes,
-                iceberg_hat=current.iceberg_hat,
-                deficits=current.deficits,
-            )
+            current = current.with_tariffs(pol.apply(current.tariff_levels(baseline), new))
         log.info("Nash war round %d: largest tariff change %.2e", rounds, change)
         if change <= tol:
             break

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from tradetalks.errors import DataError
@@ -104,3 +105,29 @@ def require_data_dir(data_dir: str | Path | None = None) -> Path:
             "(relative to the working directory or to the repository root)"
         )
     return found
+
+
+def dataset_dir(data_dir: str | Path | None, subdir: str | Path, files: Sequence[str], what: str) -> Path:
+    """The folder of one raw dataset: ``data_dir`` itself or ``data_dir/subdir``, holding ``files``.
+
+    ``data_dir`` defaults to :func:`find_data_dir`. Raises :class:`DataError` naming the dataset
+    (``what``), where it was looked for and which files are missing.
+    """
+    sub = Path(subdir)
+    if data_dir is None:
+        root = find_data_dir()
+        if root is None:
+            raise DataError(
+                f"raw data directory not found: set {ENV_VAR} or place the data in ../shared/data; "
+                f"{what} files are expected in {sub.as_posix()}/ inside it"
+            )
+        data_dir = root
+    base = Path(data_dir)
+    for cand in (base, base / sub):
+        if all((cand / name).is_file() for name in files):
+            return cand
+    missing = [name for name in files if not (base / sub / name).is_file()]
+    raise DataError(
+        f"{what} data not found under {str(base)!r} (looked in it and in {sub.as_posix()}/); "
+        f"missing: {', '.join(missing)}"
+    )

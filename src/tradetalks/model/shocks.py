@@ -10,6 +10,7 @@ stays at its baseline value. The solver sees only these arrays (Caliendo and Par
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -213,6 +214,10 @@ class Shocks:
                     raise ShockError(
                         f"purchase target of {c.label!r} is on flows that are zero in the baseline"
                     )
+
+    def with_tariffs(self, tariffs: FloatArray) -> Shocks:
+        """The same shocks with other tariff levels (every other wedge and constraint kept)."""
+        return dataclasses.replace(self, tariffs=tariffs)
 
     def tariff_levels(self, baseline: Baseline) -> FloatArray:
         return baseline.tariffs if self.tariffs is None else self.tariffs

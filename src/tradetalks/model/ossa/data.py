@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from tradetalks.data.paths import dataset_dir
 from tradetalks.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -94,25 +95,7 @@ def ossa2014_dir(data_dir: str | Path | None = None) -> Path:
     DataError
         If no folder with all of :data:`FILES` is found.
     """
-    if data_dir is None:
-        from tradetalks.data.paths import ENV_VAR, find_data_dir
-
-        root = find_data_dir()
-        if root is None:
-            raise DataError(
-                f"raw data directory not found: set {ENV_VAR} or place the data in ../shared/data; "
-                f"Ossa's files are expected in {_SUBDIR.as_posix()}/ inside it"
-            )
-        data_dir = root
-    base = Path(data_dir)
-    for cand in (base, base / _SUBDIR):
-        if all((cand / name).is_file() for name in FILES):
-            return cand
-    missing = [name for name in FILES if not (base / _SUBDIR / name).is_file()]
-    raise DataError(
-        f"Ossa (2014) data not found under {str(base)!r} (looked in it and in {_SUBDIR.as_posix()}/); "
-        f"missing: {', '.join(missing)}"
-    )
+    return dataset_dir(data_dir, _SUBDIR, FILES, "Ossa (2014)")
 
 
 @dataclass(frozen=True, eq=False)
