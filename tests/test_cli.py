@@ -90,3 +90,23 @@ def test_run_with_fallout(capsys):
     assert {"welfare_pct", "exposure_before_pct", "exposure_after_pct"} <= set(doc["fallout"][0])
     code, out, _ = run(capsys, "run", "us-100", "--fallout")
     assert code == 0 and "fallout" in out and "exposure_after_pct" in out
+
+
+def test_core_install_needs_no_raw_data_readers():
+    """The CLI runs every built-in scenario with the readers of raw files (h5py, pyarrow,
+    openpyxl: the optional 'data' extra) unavailable, as after a plain ``pip install``."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for m in ('h5py', 'pyarrow', 'openpyxl'):\n"
+        "    sys.modules[m] = None\n"
+        "from tradetalks.cli import main\n"
+        "from tradetalks.scenarios import builtin_names\n"
+        "for name in builtin_names():\n"
+        "    assert main(['run', name, '--format', 'csv']) == 0, name\n"
+        "assert main(['run', 'us-100', '--fallout', '--baseline', 'icio2022-full', '--format', 'csv']) == 0\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]

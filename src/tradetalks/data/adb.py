@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import h5py
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -139,6 +138,8 @@ def read_model(data_dir: Path) -> AdbModel:
     path = Path(data_dir) / MODEL_FILE
     if not path.is_file():
         raise DataError(f"ADB model file {MODEL_FILE} not found under the data directory")
+    import h5py  # optional dependency (the "data" extra): only to read raw files
+
     with h5py.File(path, "r") as f:
         y = _field(f, "inputData", "Yʲ")
         va = _field(f, "params", "ξʲ")

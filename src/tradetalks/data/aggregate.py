@@ -26,6 +26,7 @@ import io
 import json
 import tomllib
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -226,3 +227,13 @@ def read_mapping(path: str | Path) -> dict[str, str]:
         except json.JSONDecodeError as exc:
             raise DataError(f"{p.name}: invalid JSON: {exc}") from None
     raise DataError(f"mapping file {p.name!r}: unknown format {suffix!r}; allowed: .csv, .toml, .json")
+
+
+#: The shipped mapping of the 81 ICIO economies to the 13 regions of ``default``.
+DEFAULT_MAPPING = "default.csv"
+
+
+def default_mapping() -> dict[str, str]:
+    """The shipped mapping of the 81 ICIO economies to the 13 regions of ``default``."""
+    text = (resources.files("tradetalks.data") / "mappings" / DEFAULT_MAPPING).read_text(encoding="utf-8")
+    return parse_mapping_csv(text, f"mappings/{DEFAULT_MAPPING}")

@@ -31,7 +31,7 @@ import numpy as np
 
 from tradetalks.baseline import CLOSE_RTOL, Baseline
 from tradetalks.data import adb, balance, concordance, icio
-from tradetalks.data.aggregate import aggregate_regions, parse_mapping_csv, read_mapping
+from tradetalks.data.aggregate import DEFAULT_MAPPING, aggregate_regions, default_mapping, read_mapping
 from tradetalks.data.paths import require_data_dir
 from tradetalks.data.store import save_baseline, sha256_file
 from tradetalks.errors import DataError
@@ -44,7 +44,6 @@ BUILDABLE = ("default", "icio-full")
 SHIPPED: dict[str, int] = {"default": 2022, "icio2022-full": 2022}
 DEFAULT_YEAR = 2022
 DEFAULT_THETA = "CP"
-DEFAULT_MAPPING = "default.csv"
 
 SOURCES: list[dict[str, str]] = [
     {
@@ -98,12 +97,6 @@ def _parse_name(name: str, year: int | None) -> tuple[str, int]:
             f"(YEAR {icio.YEARS[0]}-{icio.YEARS[-1]})"
         )
     return name, DEFAULT_YEAR if year is None else year
-
-
-def default_mapping() -> dict[str, str]:
-    """The shipped mapping of the 81 ICIO economies to the 13 regions of ``default``."""
-    text = (resources.files("tradetalks.data") / "mappings" / DEFAULT_MAPPING).read_text(encoding="utf-8")
-    return parse_mapping_csv(text, f"mappings/{DEFAULT_MAPPING}")
 
 
 def _raw_hashes(data_dir: Path, files: Sequence[str]) -> dict[str, str]:

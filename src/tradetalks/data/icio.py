@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import h5py
 import numpy as np
 from numpy.typing import NDArray
 
@@ -130,6 +129,8 @@ def read_cube(data_dir: Path, year: int) -> IcioCube:
         2011-2022.
     """
     path = cube_path(data_dir, year)
+    import h5py  # optional dependency (the "data" extra): only to read raw files
+
     with h5py.File(path, "r") as f:
         d = f["data"]
         countries = _decode(f, d["countries"][()])
@@ -172,6 +173,8 @@ def read_elasticities(data_dir: Path, name: str = "CP", year: int = 2022) -> Flo
     """
     if name not in ELASTICITY_SETS:
         raise DataError(f"unknown elasticity set {name!r}; allowed: {', '.join(ELASTICITY_SETS)}")
+    import h5py  # optional dependency (the "data" extra): only to read raw files
+
     with h5py.File(cube_path(data_dir, year), "r") as f:
         g = f["data"]["sigma"][name]
         eps = np.asarray(g["epsilon_S"][()], dtype=np.float64).ravel()

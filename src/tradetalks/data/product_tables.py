@@ -224,7 +224,7 @@ def region_groups(baseline: Baseline, mapping: Mapping[str, str] | None = None) 
     DataError
         Naming the regions that no ICIO economy maps to (no product shares for them).
     """
-    from tradetalks.data.build import default_mapping
+    from tradetalks.data.aggregate import default_mapping
 
     economies = set(_full_flows()[0])
     dm = default_mapping()

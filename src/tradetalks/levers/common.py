@@ -90,7 +90,7 @@ def region_indices(
 @functools.cache
 def _group_members() -> dict[str, tuple[str, ...]]:
     """Members of each aggregate region of the shipped ``default`` mapping."""
-    from tradetalks.data.build import default_mapping
+    from tradetalks.data.aggregate import default_mapping
 
     groups: dict[str, list[str]] = {}
     for member, group in default_mapping().items():

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from tradetalks.data.build import default_mapping
+from tradetalks.data.aggregate import default_mapping
 from tradetalks.data.hs import HsConcordance
 from tradetalks.data.tariffs import readers as rd
 from tradetalks.errors import DataError
