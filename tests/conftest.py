@@ -6,10 +6,13 @@ everything that is about real numbers uses the shipped baselines or the raw data
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from tradetalks.baseline import Baseline
+from tradetalks.data.paths import find_data_dir
 
 
 def make_world(
@@ -48,3 +51,12 @@ def make_world(
 @pytest.fixture
 def world() -> Baseline:
     return make_world()
+
+
+@pytest.fixture(scope="module")
+def data_dir() -> Path:
+    """The raw data directory; tests that need it skip, saying why, when it is absent."""
+    found = find_data_dir()
+    if found is None:
+        pytest.skip("raw data directory not found (set TRADETALKS_DATA or place it at ../shared/data)")
+    return found

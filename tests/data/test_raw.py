@@ -11,17 +11,8 @@ import pytest
 from tradetalks.data import adb, concordance, icio
 from tradetalks.data.build import build, build_shipped
 from tradetalks.data.catalog import baselines_dir
-from tradetalks.data.paths import find_data_dir
 from tradetalks.data.store import save_baseline
 from tradetalks.errors import DataError
-
-
-@pytest.fixture(scope="module")
-def data_dir() -> Path:
-    found = find_data_dir()
-    if found is None:
-        pytest.skip("raw data directory not found (set TRADETALKS_DATA or place it at ../shared/data)")
-    return found
 
 
 @pytest.fixture(scope="module")

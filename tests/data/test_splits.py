@@ -17,7 +17,6 @@ from tradetalks.baseline import Baseline
 from tradetalks.data import product_tables as pt
 from tradetalks.data.aggregate import aggregate_regions
 from tradetalks.data.build import default_mapping
-from tradetalks.data.paths import find_data_dir
 from tradetalks.data.products import PRODUCTS, ProductSpec
 from tradetalks.data.splits import main, split_baseline
 from tradetalks.errors import DataError
@@ -223,14 +222,6 @@ def test_command_line(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------- raw data
-@pytest.fixture(scope="module")
-def data_dir() -> Path:
-    found = find_data_dir()
-    if found is None:
-        pytest.skip("raw data directory not found (set TRADETALKS_DATA or place it at ../shared/data)")
-    return found
-
-
 def test_hs10_lines_match_facts(data_dir: Path) -> None:
     import pandas as pd
 

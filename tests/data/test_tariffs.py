@@ -43,7 +43,6 @@ from tradetalks.data.hs import (
     load_concordance,
     read_hs6_table,
 )
-from tradetalks.data.paths import find_data_dir
 from tradetalks.data.products import PRODUCTS
 from tradetalks.data.tariffs import (
     LAYERS,
@@ -255,14 +254,6 @@ def test_concordance_api() -> None:
 
 
 # ---------------------------------------------------------------- raw data
-@pytest.fixture(scope="module")
-def data_dir() -> Path:
-    found = find_data_dir()
-    if found is None:
-        pytest.skip("raw data directory not found (set TRADETALKS_DATA or place it at ../shared/data)")
-    return found
-
-
 def test_hs6_table_rebuilds(data_dir: Path) -> None:
     built = build_hs6_table(data_dir)
     shipped = read_hs6_table()
