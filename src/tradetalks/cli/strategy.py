@@ -9,7 +9,10 @@ import json
 import numpy as np
 import pandas as pd
 
+from tradetalks.baseline import Baseline
+
 FORMATS = ("table", "json", "csv")
+DATE_HELP = "tariffs in force on YYYY-MM-DD or a preset (default: the data year's applied tariffs)"
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,6 +20,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     opt.add_argument("region", nargs="?", default="USA")
     opt.add_argument("--against", default="CHN", help="partner code(s), comma-separated, or 'others'")
     opt.add_argument("--baseline", default="default")
+    opt.add_argument(
+        "--date", default=None, help="tariffs in force on YYYY-MM-DD or a preset (default: data year)"
+    )
     opt.add_argument("--format", default="table", choices=FORMATS)
 
     war = sub.add_parser("war", help="Nash tariff war among players (iterated best responses)")
@@ -27,6 +33,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="each player taxes only the other players (default: everyone)",
     )
     war.add_argument("--baseline", default="default")
+    war.add_argument(
+        "--date", default=None, help="tariffs in force on YYYY-MM-DD or a preset (default: data year)"
+    )
     war.add_argument("--format", default="table", choices=FORMATS)
 
     talks = sub.add_parser("talks", help="bargain over two parties' tariffs from a war or a threat")
@@ -39,6 +48,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     talks.add_argument("--solution", default="nash", choices=("nash", "equal-gains"))
     talks.add_argument("--baseline", default="default")
+    talks.add_argument(
+        "--date", default=None, help="tariffs in force on YYYY-MM-DD or a preset (default: data year)"
+    )
     talks.add_argument("--format", default="table", choices=FORMATS)
 
     deals = sub.add_parser("deals", help="the deal space of multi-issue packages and bargaining solutions")
@@ -48,6 +60,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     deals.add_argument("--workers", type=int, default=1)
     deals.add_argument("--cache-dir", default=None)
     deals.add_argument("--format", default="table", choices=FORMATS)
+
+
+def _baseline(args: argparse.Namespace) -> Baseline:
+    """The baseline named on the command line, dated if ``--date`` is given."""
+    from tradetalks.data.catalog import load_baseline
+
+    base = load_baseline(args.baseline)
+    if getattr(args, "date", None):
+        from tradetalks.data.tariffs import dated_baseline
+
+        base = dated_baseline(base, args.date)
+    return base
 
 
 def _frame_out(frame: pd.DataFrame, fmt: str, title: str) -> str:
@@ -61,9 +85,8 @@ def _frame_out(frame: pd.DataFrame, fmt: str, title: str) -> str:
 def cmd_optimal(args: argparse.Namespace) -> str:
     from tradetalks.analyses.objectives import Government
     from tradetalks.analyses.optimal import optimal_tariffs
-    from tradetalks.data.catalog import load_baseline
 
-    base = load_baseline(args.baseline)
+    base = _baseline(args)
     partners = args.against if args.against in ("others", "all") else tuple(args.against.split(","))
     res = optimal_tariffs(base, Government(args.region), partners)
     frame = (100.0 * res.tariffs).rename("optimal_tariff_pct").to_frame()
@@ -89,9 +112,8 @@ def cmd_optimal(args: argparse.Namespace) -> str:
 def cmd_war(args: argparse.Namespace) -> str:
     from tradetalks.analyses.objectives import Government
     from tradetalks.analyses.war import Player, nash_war
-    from tradetalks.data.catalog import load_baseline
 
-    base = load_baseline(args.baseline)
+    base = _baseline(args)
     names = [p.strip() for p in args.players.split(",") if p.strip()]
     players = [
         Player(Government(n), tuple(m for m in names if m != n) if args.bilateral else "others")
@@ -123,14 +145,13 @@ def cmd_talks(args: argparse.Namespace) -> str:
     from tradetalks.analyses.objectives import Government
     from tradetalks.analyses.talks import bargain
     from tradetalks.analyses.war import Player, nash_war
-    from tradetalks.data.catalog import load_baseline
     from tradetalks.errors import ScenarioError
     from tradetalks.scenarios import load_scenario
 
     names = [p.strip() for p in args.parties.split(",") if p.strip()]
     if len(names) != 2:
         raise ScenarioError(f"talks need two parties, got {names}")
-    base = load_baseline(args.baseline)
+    base = _baseline(args)
     players = [Player(Government(a), (b,)) for a, b in (names, names[::-1])]
     if args.threat == "war":
         threat = nash_war(base, players).result.equilibrium.shocks
