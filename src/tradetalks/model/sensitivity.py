@@ -60,7 +60,7 @@ def state_jacobian(fp: FixedPointMap, z: FloatArray, chunk: int = 96) -> FloatAr
 DENSE_MAX = 1500
 
 
-def state_sensitivity(fp: FixedPointMap, z: FloatArray, rhs: FloatArray, tol: float = 1e-11) -> FloatArray:
+def state_sensitivity(fp: FixedPointMap, z: FloatArray, rhs: FloatArray, tol: float = 1e-9) -> FloatArray:
     """Solve ``(I - T_z) X = rhs`` for ``X`` (``rhs``: one column per parameter).
 
     Small systems build ``T_z`` densely (batched complex steps) and factorise it; large ones run
@@ -70,6 +70,9 @@ def state_sensitivity(fp: FixedPointMap, z: FloatArray, rhs: FloatArray, tol: fl
     if dim <= DENSE_MAX:
         out: FloatArray = scipy.linalg.solve(np.eye(dim) - state_jacobian(fp, z), rhs)
         return out
+    batched = _anderson_linear(fp, z, rhs, tol)
+    if batched is not None:
+        return batched
     zc = z.astype(np.complex128)
 
     def matvec(v: FloatArray) -> FloatArray:
@@ -92,6 +95,48 @@ def state_sensitivity(fp: FixedPointMap, z: FloatArray, rhs: FloatArray, tol: fl
             )
         cols.append(x)
     return np.stack(cols, axis=1)
+
+
+def _anderson_linear(
+    fp: FixedPointMap, z: FloatArray, rhs: FloatArray, tol: float, max_iter: int = 400, memory: int = 10
+) -> FloatArray | None:
+    """Solve ``X = T_z X + rhs`` for all columns at once by Anderson-accelerated iteration.
+
+    Each pass is one batched complex-step evaluation of the map (all columns together, so the
+    per-sector matrix products see many right-hand sides); each column keeps its own Anderson
+    coefficients. Returns None if it does not converge (the caller falls back to GMRES).
+    """
+    zc = z.astype(np.complex128)
+    r = rhs.T.copy()  # (B, dim)
+    scale = float(np.abs(r).max()) or 1.0
+    x = r.copy()
+    d_g: list[FloatArray] = []
+    d_f: list[FloatArray] = []
+    g_prev: FloatArray | None = None
+    f_prev: FloatArray | None = None
+    for _ in range(max_iter):
+        tz, _ = fp(zc[None, :] + 1j * STEP * x)
+        g = np.imag(tz) / STEP + r
+        f = g - x
+        if float(np.abs(f).max()) <= tol * scale:
+            out: FloatArray = x.T.copy()
+            return out
+        if g_prev is not None and f_prev is not None:
+            d_g.append(g - g_prev)
+            d_f.append(f - f_prev)
+            if len(d_g) > memory:
+                d_g.pop(0)
+                d_f.pop(0)
+        g_prev, f_prev = g, f
+        if d_f:
+            df = np.stack(d_f)  # (m, B, dim)
+            gram = np.einsum("mbd,nbd->bmn", df, df)
+            gram += (1e-14 * np.trace(gram, axis1=1, axis2=2) + 1e-300)[:, None, None] * np.eye(len(d_f))
+            gamma = np.linalg.solve(gram, np.einsum("mbd,bd->bm", df, f)[..., None])[..., 0]
+            x = g - np.einsum("mbd,bm->bd", np.stack(d_g), gamma)
+        else:
+            x = g
+    return None
 
 
 def tariff_system_map(
