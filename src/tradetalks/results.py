@@ -202,7 +202,9 @@ class Result:
                     "flow": float(flow),
                     "binding": bool(wedge != 0.0),
                     "wedge_pct": 100.0 * float(-wedge if c.kind == "floor" else wedge),
-                    "paid_by": ",".join(buyers) if c.kind == "floor" else ",".join(buyers) + " (buyers)",
+                    # a subsidy is paid by the buyer's government; a cap's tax equivalent is borne by
+                    # buyers and sellers alike (see welfare), its rents accrue to the exporter
+                    "paid_by": ",".join(buyers) if c.kind == "floor" else "",
                     "rents_to": "" if c.kind == "floor" else ",".join(sellers),
                 }
             )
