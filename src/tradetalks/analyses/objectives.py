@@ -136,3 +136,23 @@ STRATEGIC_PRESETS: dict[str, StrategicTerm] = {
         "weight illustrative",
     ),
 }
+
+
+#: Objectives by name: pure welfare, or welfare plus Ossa (2014)'s political-economy weights.
+OBJECTIVE_PRESETS = ("welfare", "ossa2014")
+
+
+def government(baseline: Baseline, region: str, preset: str = "welfare") -> Government:
+    """A government of ``region`` with a named objective (see :data:`OBJECTIVE_PRESETS`).
+
+    ``ossa2014``: political-economy weights on log sector output translated from Ossa (2014)'s
+    calibrated lambdas (:mod:`tradetalks.data.political`; a first-order translation, documented
+    there).
+    """
+    if preset == "welfare":
+        return Government(region)
+    if preset == "ossa2014":
+        from tradetalks.data.political import SOURCE, ossa2014_weights
+
+        return Government(region, political_weights=ossa2014_weights(baseline, region), source=SOURCE)
+    raise ScenarioError(f"unknown objective {preset!r}; allowed: {', '.join(OBJECTIVE_PRESETS)}")

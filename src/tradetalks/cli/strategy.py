@@ -12,6 +12,8 @@ import pandas as pd
 from tradetalks.baseline import Baseline
 
 FORMATS = ("table", "json", "csv")
+OBJECTIVES = ("welfare", "ossa2014")
+OBJECTIVE_HELP = "government objective: pure welfare or with Ossa (2014)'s political-economy weights"
 DATE_HELP = "tariffs in force on YYYY-MM-DD or a preset (default: the data year's applied tariffs)"
 
 
@@ -20,9 +22,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     opt.add_argument("region", nargs="?", default="USA")
     opt.add_argument("--against", default="CHN", help="partner code(s), comma-separated, or 'others'")
     opt.add_argument("--baseline", default="default")
-    opt.add_argument(
-        "--date", default=None, help="tariffs in force on YYYY-MM-DD or a preset (default: data year)"
-    )
+    opt.add_argument("--date", default=None, help=DATE_HELP)
+    opt.add_argument("--objective", default="welfare", choices=OBJECTIVES, help=OBJECTIVE_HELP)
     opt.add_argument("--format", default="table", choices=FORMATS)
 
     war = sub.add_parser("war", help="Nash tariff war among players (iterated best responses)")
@@ -33,9 +34,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="each player taxes only the other players (default: everyone)",
     )
     war.add_argument("--baseline", default="default")
-    war.add_argument(
-        "--date", default=None, help="tariffs in force on YYYY-MM-DD or a preset (default: data year)"
-    )
+    war.add_argument("--date", default=None, help=DATE_HELP)
+    war.add_argument("--objective", default="welfare", choices=OBJECTIVES, help=OBJECTIVE_HELP)
     war.add_argument("--format", default="table", choices=FORMATS)
 
     talks = sub.add_parser("talks", help="bargain over two parties' tariffs from a war or a threat")
@@ -48,9 +48,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     talks.add_argument("--solution", default="nash", choices=("nash", "equal-gains"))
     talks.add_argument("--baseline", default="default")
-    talks.add_argument(
-        "--date", default=None, help="tariffs in force on YYYY-MM-DD or a preset (default: data year)"
-    )
+    talks.add_argument("--date", default=None, help=DATE_HELP)
+    talks.add_argument("--objective", default="welfare", choices=OBJECTIVES, help=OBJECTIVE_HELP)
     talks.add_argument("--format", default="table", choices=FORMATS)
 
     deals = sub.add_parser("deals", help="the deal space of multi-issue packages and bargaining solutions")
@@ -83,12 +82,12 @@ def _frame_out(frame: pd.DataFrame, fmt: str, title: str) -> str:
 
 
 def cmd_optimal(args: argparse.Namespace) -> str:
-    from tradetalks.analyses.objectives import Government
+    from tradetalks.analyses.objectives import government
     from tradetalks.analyses.optimal import optimal_tariffs
 
     base = _baseline(args)
     partners = args.against if args.against in ("others", "all") else tuple(args.against.split(","))
-    res = optimal_tariffs(base, Government(args.region), partners)
+    res = optimal_tariffs(base, government(base, args.region, args.objective), partners)
     frame = (100.0 * res.tariffs).rename("optimal_tariff_pct").to_frame()
     if args.format == "json":
         return json.dumps(
@@ -110,13 +109,16 @@ def cmd_optimal(args: argparse.Namespace) -> str:
 
 
 def cmd_war(args: argparse.Namespace) -> str:
-    from tradetalks.analyses.objectives import Government
+    from tradetalks.analyses.objectives import government
     from tradetalks.analyses.war import Player, nash_war
 
     base = _baseline(args)
     names = [p.strip() for p in args.players.split(",") if p.strip()]
     players = [
-        Player(Government(n), tuple(m for m in names if m != n) if args.bilateral else "others")
+        Player(
+            government(base, n, args.objective),
+            tuple(m for m in names if m != n) if args.bilateral else "others",
+        )
         for n in names
     ]
     war = nash_war(base, players)
@@ -142,7 +144,7 @@ def cmd_war(args: argparse.Namespace) -> str:
 
 
 def cmd_talks(args: argparse.Namespace) -> str:
-    from tradetalks.analyses.objectives import Government
+    from tradetalks.analyses.objectives import government
     from tradetalks.analyses.talks import bargain
     from tradetalks.analyses.war import Player, nash_war
     from tradetalks.errors import ScenarioError
@@ -152,7 +154,7 @@ def cmd_talks(args: argparse.Namespace) -> str:
     if len(names) != 2:
         raise ScenarioError(f"talks need two parties, got {names}")
     base = _baseline(args)
-    players = [Player(Government(a), (b,)) for a, b in (names, names[::-1])]
+    players = [Player(government(base, a, args.objective), (b,)) for a, b in (names, names[::-1])]
     if args.threat == "war":
         threat = nash_war(base, players).result.equilibrium.shocks
     else:
