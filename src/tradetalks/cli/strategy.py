@@ -17,14 +17,19 @@ OBJECTIVE_HELP = "government objective: pure welfare or with Ossa (2014)'s polit
 DATE_HELP = "tariffs in force on YYYY-MM-DD or a preset (default: the data year's applied tariffs)"
 
 
+def _policy_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by the commands that optimise tariffs."""
+    p.add_argument("--baseline", default="default")
+    p.add_argument("--date", default=None, help=DATE_HELP)
+    p.add_argument("--objective", default="welfare", choices=OBJECTIVES, help=OBJECTIVE_HELP)
+    p.add_argument("--format", default="table", choices=FORMATS)
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     opt = sub.add_parser("optimal-tariff", help="a government's optimal tariffs by sector")
     opt.add_argument("region", nargs="?", default="USA")
     opt.add_argument("--against", default="CHN", help="partner code(s), comma-separated, or 'others'")
-    opt.add_argument("--baseline", default="default")
-    opt.add_argument("--date", default=None, help=DATE_HELP)
-    opt.add_argument("--objective", default="welfare", choices=OBJECTIVES, help=OBJECTIVE_HELP)
-    opt.add_argument("--format", default="table", choices=FORMATS)
+    _policy_options(opt)
 
     war = sub.add_parser("war", help="Nash tariff war among players (iterated best responses)")
     war.add_argument("players", nargs="?", default="USA,CHN", help="comma-separated region codes")
@@ -33,10 +38,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         action="store_true",
         help="each player taxes only the other players (default: everyone)",
     )
-    war.add_argument("--baseline", default="default")
-    war.add_argument("--date", default=None, help=DATE_HELP)
-    war.add_argument("--objective", default="welfare", choices=OBJECTIVES, help=OBJECTIVE_HELP)
-    war.add_argument("--format", default="table", choices=FORMATS)
+    _policy_options(war)
 
     talks = sub.add_parser("talks", help="bargain over two parties' tariffs from a war or a threat")
     talks.add_argument("parties", nargs="?", default="USA,CHN", help="two comma-separated region codes")
@@ -47,10 +49,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="disagreement point: 'war' (their Nash tariff war) or a scenario name/file (a threat)",
     )
     talks.add_argument("--solution", default="nash", choices=("nash", "equal-gains"))
-    talks.add_argument("--baseline", default="default")
-    talks.add_argument("--date", default=None, help=DATE_HELP)
-    talks.add_argument("--objective", default="welfare", choices=OBJECTIVES, help=OBJECTIVE_HELP)
-    talks.add_argument("--format", default="table", choices=FORMATS)
+    _policy_options(talks)
 
     deals = sub.add_parser("deals", help="the deal space of multi-issue packages and bargaining solutions")
     deals.add_argument("space", nargs="?", default="busan-2025", help="built-in name or .toml path")
