@@ -101,13 +101,19 @@ def test_bad_constraints_are_named(base):
         solve(base, Shocks(constraints=(FlowConstraint(home, 1.0, "cap", "home"),)))
 
 
-def test_sigma_one_nest_is_cobb_douglas_exactly():
+def _ban_of_a_nested_input():
+    """A toy world where region 0 stops selling sector 1, an input nested in every other sector."""
     b = make_world(n=4, j=3, seed=4)
     users = np.ones((4, 3), dtype=bool)
     users[:, 1] = False
     x = np.zeros(b.flows.shape)
     x[:, 0, 1] = np.inf
     x[0, 0, 1] = 0.0
+    return b, users, x
+
+
+def test_sigma_one_nest_is_cobb_douglas_exactly():
+    b, users, x = _ban_of_a_nested_input()
     cd = solve(b, Shocks(export_taxes=x))
     nest = solve(b, Shocks(export_taxes=x, critical_inputs=(CriticalInput(1, users, 1.0, "cd"),)))
     np.testing.assert_allclose(nest.welfare_hat, cd.welfare_hat, rtol=1e-12)
@@ -116,12 +122,7 @@ def test_sigma_one_nest_is_cobb_douglas_exactly():
 
 
 def test_lower_sigma_makes_a_critical_input_ban_costlier():
-    b = make_world(n=4, j=3, seed=4)
-    users = np.ones((4, 3), dtype=bool)
-    users[:, 1] = False
-    x = np.zeros(b.flows.shape)
-    x[:, 0, 1] = np.inf
-    x[0, 0, 1] = 0.0
+    b, users, x = _ban_of_a_nested_input()
     losses = []
     for sigma in (1.0, 0.5, 0.2):
         res = solve(b, Shocks(export_taxes=x, critical_inputs=(CriticalInput(1, users, sigma, "k"),)))

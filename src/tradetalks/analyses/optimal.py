@@ -23,9 +23,9 @@ from tradetalks.analyses.objectives import Government
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError
 from tradetalks.levers.common import region_indices
-from tradetalks.model.sensitivity import objective_gradient
+from tradetalks.model.sensitivity import ObjectiveOracle
 from tradetalks.model.shocks import Shocks
-from tradetalks.model.solver import Equilibrium, solve_equilibrium
+from tradetalks.model.solver import Equilibrium
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -121,21 +121,15 @@ def optimal_tariffs(
     base_tariffs = base_shocks.tariff_levels(baseline)
     g = government.objective(baseline)
     dirs = policy.directions(baseline.flows.shape)
-    cache: dict[bytes, tuple[float, FloatArray, Equilibrium]] = {}
-    state: list[FloatArray | None] = [None]
 
     def shocks_at(x: FloatArray) -> Shocks:
         return base_shocks.with_tariffs(policy.apply(base_tariffs, x))
 
+    oracle = ObjectiveOracle(baseline, shocks_at, dirs, [g])
+
     def value_and_grad(x: FloatArray) -> tuple[float, FloatArray]:
-        key = x.tobytes()
-        if key not in cache:
-            eq = solve_equilibrium(baseline, shocks_at(x), start=state[0])
-            state[0] = np.asarray(eq.state)
-            val, grad = objective_gradient(eq, dirs, g)
-            cache[key] = (val, grad, eq)
-        val, grad, _ = cache[key]
-        return -SCALE * val, -SCALE * grad
+        val, grad, _ = oracle(x)
+        return -SCALE * float(val[0]), -SCALE * grad[0]
 
     x0 = policy.current(base_tariffs) if start is None else np.asarray(start, dtype=np.float64)
     v0 = -value_and_grad(x0)[0] / SCALE
@@ -157,7 +151,7 @@ def optimal_tariffs(
             residual=float(np.max(np.abs(out.jac))),
         )
     x = np.asarray(out.x)
-    _, _, eq = cache.get(x.tobytes()) or (0.0, np.zeros(0), solve_equilibrium(baseline, shocks_at(x)))
+    _, _, eq = oracle(x)
     sectors = [baseline.sectors[j] for j in policy.sectors]
     log.debug("optimal tariffs of %s: %d iterations, %s", government.region, out.nit, out.message)
     return OptimalTariffs(

@@ -22,10 +22,9 @@ from numpy.typing import NDArray
 
 from tradetalks.analyses.optimal import TariffPolicy
 from tradetalks.analyses.war import Player
-from tradetalks.api import solve
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError, ScenarioError
-from tradetalks.model.sensitivity import objective_gradients
+from tradetalks.model.sensitivity import ObjectiveOracle
 from tradetalks.model.shocks import Shocks
 from tradetalks.model.solver import Equilibrium, solve_equilibrium
 from tradetalks.results import Result
@@ -85,8 +84,6 @@ def bargain(
     d_eq = solve_equilibrium(baseline, disagreement)
     d = objectives_at(d_eq, objectives)
     dirs = [d_ for pol in policies for d_ in pol.directions(baseline.flows.shape)]
-    cache: dict[bytes, tuple[FloatArray, FloatArray, Equilibrium]] = {}
-    state: list[FloatArray | None] = [None]
 
     def shocks_at(x: FloatArray) -> Shocks:
         tariffs = current.tariff_levels(baseline)
@@ -94,15 +91,11 @@ def bargain(
             tariffs = pol.apply(tariffs, part)
         return current.with_tariffs(tariffs)
 
+    oracle = ObjectiveOracle(baseline, shocks_at, dirs, objectives)
+
     def gains(x: FloatArray) -> tuple[FloatArray, FloatArray]:
-        key = x.tobytes()
-        if key not in cache:
-            eq = solve_equilibrium(baseline, shocks_at(x), start=state[0])
-            state[0] = np.asarray(eq.state)
-            vals, grads = objective_gradients(eq, dirs, objectives)
-            cache[key] = (SCALE * (vals - d), SCALE * grads, eq)
-        g, dg, _ = cache[key]
-        return g, dg
+        values, grads, _ = oracle(x)
+        return SCALE * (values - d), SCALE * grads
 
     def equal_gains(x: FloatArray) -> tuple[float, FloatArray]:
         g, dg = gains(x)
@@ -148,7 +141,7 @@ def bargain(
         )
     x = np.asarray(out.x)
     g, _ = gains(x)
-    result = solve(baseline, shocks_at(x), scenario=f"talks-{solution}")
+    result = Result(scenario=f"talks-{solution}", equilibrium=oracle(x)[2], source=baseline, closure="fixed")
     names = [p.government.region for p in parties]
     sectors = [baseline.sectors[j] for j in policies[0].sectors]
     tariffs = pd.DataFrame(

@@ -192,3 +192,38 @@ def objective_gradients(
         for q, obj in enumerate(objectives):
             grads[q, k] = float(np.imag(obj(m.sys, ev_k))) / STEP
     return values, grads
+
+
+class ObjectiveOracle:
+    """Objectives and their gradients at parameter vectors ``x``, for an optimiser.
+
+    ``shocks_at(x)`` maps parameters to shocks; each new ``x`` is solved once (warm-started from
+    the previous solution) and its values and gradients along ``directions`` are memoised, so
+    an optimiser may ask for the objective, the gradient and the constraints separately.
+    """
+
+    def __init__(
+        self,
+        baseline: Baseline,
+        shocks_at: Callable[[FloatArray], Shocks],
+        directions: Sequence[FloatArray],
+        objectives: Sequence[Callable[[System, Evaluation], NDArray[np.generic]]],
+    ) -> None:
+        self.baseline = baseline
+        self.shocks_at = shocks_at
+        self.directions = list(directions)
+        self.objectives = list(objectives)
+        self._cache: dict[bytes, tuple[FloatArray, FloatArray, Equilibrium]] = {}
+        self._state: FloatArray | None = None
+
+    def __call__(self, x: FloatArray) -> tuple[FloatArray, FloatArray, Equilibrium]:
+        """``(values (M,), gradients (M, K), equilibrium)`` at ``x``."""
+        key = np.asarray(x, dtype=np.float64).tobytes()
+        if key not in self._cache:
+            from tradetalks.model.solver import solve_equilibrium
+
+            eq = solve_equilibrium(self.baseline, self.shocks_at(x), start=self._state)
+            self._state = np.asarray(eq.state)
+            values, grads = objective_gradients(eq, self.directions, self.objectives)
+            self._cache[key] = (values, grads, eq)
+        return self._cache[key]
