@@ -34,7 +34,8 @@ def cases() -> list[tuple[str, tt.Baseline, tt.Shocks]]:
     out = []
     data = find_data_dir()
     if data is not None:
-        from tradetalks.data.cp2015 import load_cp2015, nafta_tariffs
+        from tradetalks.calibration import load_cp2015
+        from tradetalks.data.cp2015 import nafta_tariffs
 
         cp = load_cp2015(data)
         out.append(("CP2015 31x40 NAFTA", cp, tt.Shocks(tariffs=nafta_tariffs(cp, data))))

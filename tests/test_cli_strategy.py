@@ -9,13 +9,14 @@ import pytest
 from tests.analyses.test_deals import SPACE
 from tests.conftest import make_world
 from tradetalks.cli import main
+from tradetalks.data.store import save_baseline
 from tradetalks.model.solver import balanced_baseline
 
 
 @pytest.fixture(scope="module")
 def toy_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("toy")
-    balanced_baseline(make_world(n=4, j=3, seed=21)).replace(name="toy").save(path)
+    save_baseline(balanced_baseline(make_world(n=4, j=3, seed=21)).replace(name="toy"), path)
     return str(path)
 
 

@@ -5,6 +5,11 @@ everything else (spending, shares, value added, deficits, final-demand shares) i
 from them, so the accounting identities of the model hold by construction and a single
 check (:meth:`Baseline.check`) proves that the baseline is an equilibrium at hat = 1.
 
+A baseline is a plain validated value: reading, saving and aggregating baselines are functions
+of the data layer (:func:`tradetalks.data.store.save_baseline`,
+:func:`tradetalks.data.store.load_baseline`, :func:`tradetalks.data.aggregate.aggregate_regions`),
+which imports this module and never the other way round.
+
 Axis order everywhere: ``[importer n, exporter i, sector j]`` for bilateral arrays,
 ``[region n, sector j]`` for region-sector arrays and ``[region n, input k, output j]`` for
 input-output shares.
@@ -16,7 +21,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -304,41 +308,6 @@ class Baseline:
         meta["theta"] = dict(info, set=name, source=sets[name]["source"])
         meta["elasticity_set"] = name
         return self.replace(theta=theta, meta=meta)
-
-    def aggregate(
-        self, mapping: Mapping[str, str], name: str | None = None, *, intra_tariffs: str = "drop"
-    ) -> Baseline:
-        """Aggregate regions by a mapping ``{source region: target region}``.
-
-        Every source region must be mapped. Flows add up; tariffs are flow-weighted averages
-        (so tariff revenue on trade between target regions is preserved); value-added and
-        input-output shares are output-weighted averages (so value added and intermediate
-        purchases are preserved); trade among members of a target region becomes home sales.
-        Its tariff revenue is dropped (``intra_tariffs="drop"``, the diagonal stays 0, amount
-        recorded in ``meta["aggregation"]``) or kept as a diagonal tariff (``"keep"``, total
-        revenue preserved). See :func:`tradetalks.data.aggregate.aggregate_regions`.
-        """
-        from tradetalks.data.aggregate import aggregate_regions
-
-        if intra_tariffs not in ("drop", "keep"):
-            raise DataError(f"intra_tariffs must be 'drop' or 'keep', got {intra_tariffs!r}")
-        return aggregate_regions(
-            self, mapping, name=name, intra_tariffs="keep" if intra_tariffs == "keep" else "drop"
-        )
-
-    # ------------------------------------------------------------------ I/O
-    def save(self, directory: str | Path) -> Path:
-        """Write ``arrays.npz`` and ``manifest.json`` into ``directory`` (deterministic bytes)."""
-        from tradetalks.data.store import save_baseline
-
-        return save_baseline(self, Path(directory))
-
-    @classmethod
-    def load(cls, directory: str | Path) -> Baseline:
-        """Read a baseline written by :meth:`save`."""
-        from tradetalks.data.store import load_baseline
-
-        return load_baseline(Path(directory))
 
     def to_json_meta(self) -> str:
         return json.dumps(dict(self.meta), indent=2, sort_keys=True)

@@ -34,6 +34,7 @@ import pytest
 
 from tests.conftest import make_world
 from tradetalks.baseline import Baseline
+from tradetalks.calibration import dated_baseline
 from tradetalks.data.catalog import load
 from tradetalks.data.concordance import ICIO_SECTORS
 from tradetalks.data.hs import (
@@ -47,7 +48,6 @@ from tradetalks.data.products import PRODUCTS
 from tradetalks.data.tariffs import (
     LAYERS,
     PRESETS,
-    dated_baseline,
     load_schedule,
     resolve_date,
     tariff_layers,

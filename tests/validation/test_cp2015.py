@@ -21,6 +21,8 @@ import pytest
 
 from tradetalks import Shocks, SolverOptions, solve
 from tradetalks.baseline import CLOSE_RTOL, Baseline
+from tradetalks.calibration import load_cp2015
+from tradetalks.data.aggregate import aggregate_regions
 from tradetalks.data.cp2015 import (
     N_TRADABLE,
     NAFTA,
@@ -30,7 +32,6 @@ from tradetalks.data.cp2015 import (
     CP2015Raw,
     cp2015_dir,
     cp2015_tariffs,
-    load_cp2015,
     nafta_tariffs,
     read_cp2015,
 )
@@ -202,7 +203,7 @@ def test_nafta_tariffs_move_only_intra_nafta_cells(base):
     assert tn[mask].mean() < t93[mask].mean()
     np.testing.assert_array_equal(nafta_tariffs(base), tn)
     with pytest.raises(DataError, match="lacks the Caliendo-Parro regions"):
-        nafta_tariffs(base.aggregate({r: ("NAFTA" if r in NAFTA else r) for r in REGIONS}))
+        nafta_tariffs(aggregate_regions(base, {r: ("NAFTA" if r in NAFTA else r) for r in REGIONS}))
 
 
 # ----------------------------------------------------------------------------- NAFTA (Table 2)

@@ -83,6 +83,11 @@ def aggregate_regions(
 ) -> Baseline:
     """Aggregate a baseline's regions by ``mapping = {source region: target region}``.
 
+    Flows add up; tariffs are flow-weighted averages (so tariff revenue on trade between target
+    regions is preserved); value-added and input-output shares are output-weighted averages (so
+    value added and intermediate purchases are preserved); trade among members of a target region
+    becomes home sales.
+
     Parameters
     ----------
     baseline : Baseline

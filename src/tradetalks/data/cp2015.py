@@ -80,8 +80,10 @@ Data preparation (each step and its size are recorded in ``baseline.meta["adjust
    package solver under the ``fixed`` closure. The result is the world of the paper's
    calibration step (when this loader was written, a separate direct implementation of that
    step gave the same flows to 1e-12 of the largest flow) and closes exactly
-   (:meth:`Baseline.check`). ``equilibrate=False`` returns the world of step (a)
-   instead; it shifts Mexico's NAFTA welfare by about 0.01 percentage points.
+   (:meth:`Baseline.check`). Steps 1-5a are :func:`cp2015_at_data_prices` (data only); step
+   5b solves the model and is :func:`tradetalks.calibration.load_cp2015` (its
+   ``equilibrate=False`` returns the world of step (a) instead, which shifts Mexico's NAFTA
+   welfare by about 0.01 percentage points).
 
 Counterfactuals in the paper's section 4 then re-solve this world with zero deficits
 (``SolverOptions(closure="balanced")``) and move the NAFTA tariffs (:func:`nafta_tariffs`).
@@ -166,7 +168,7 @@ FILES: tuple[str, ...] = (
 _SUBDIR = Path("validation") / "cp2015"
 
 #: Largest residual a calibration step may leave (relative units) before the loader gives up.
-_CALIBRATION_RTOL = 1e-9
+CALIBRATION_RTOL = 1e-9
 
 SOURCE = (
     "Caliendo, L. and F. Parro (2015), 'Estimates of the Trade and Welfare Effects of NAFTA', "
@@ -311,8 +313,8 @@ def nafta_tariffs(baseline: Baseline | None = None, data_dir: str | Path | None 
     ----------
     baseline : Baseline, optional
         A Caliendo-Parro baseline whose tariffs give the non-NAFTA cells (for
-        :func:`load_cp2015` with ``tariff_year=1993`` the same as the 1993 file); its regions
-        and sectors must be :data:`REGIONS` and :data:`SECTORS`.
+        :func:`tradetalks.calibration.load_cp2015` with ``tariff_year=1993`` the same as the 1993
+        file); its regions and sectors must be :data:`REGIONS` and :data:`SECTORS`.
     data_dir : str or Path, optional
         See :func:`cp2015_dir`.
     """
@@ -335,13 +337,36 @@ def nafta_tariffs(baseline: Baseline | None = None, data_dir: str | Path | None 
 
 
 # ---------------------------------------------------------------------------------- baseline
-def load_cp2015(
-    data_dir: str | Path | None = None,
-    tariff_year: int = 1993,
-    *,
-    equilibrate: bool = True,
-) -> Baseline:
-    """The Caliendo-Parro (2015) world of 1993 as a baseline (USD million).
+@dataclass(frozen=True, eq=False)
+class CP2015AtDataPrices:
+    """Steps 1-5a of the module docstring: the 1993 world at the data's prices.
+
+    Attributes
+    ----------
+    baseline : Baseline
+        The world of step 5a (closes exactly; its value added is not the data's).
+    alpha : ndarray (N, J)
+        The clipped final-demand shares of step 4 (the equilibrated world must reproduce them).
+    deficit : ndarray (N,)
+        The data's trade deficits.
+    value_added : ndarray (N,)
+        The data's value added, ``VA_data`` (step 5b restores it as labour endowments).
+    data_flows : ndarray (N, N, J)
+        The flows of step 2, before any re-solve (to measure how far the calibration moves them).
+    """
+
+    baseline: Baseline
+    alpha: FloatArray
+    deficit: FloatArray
+    value_added: FloatArray
+    data_flows: FloatArray
+
+
+def cp2015_at_data_prices(data_dir: str | Path | None = None, tariff_year: int = 1993) -> CP2015AtDataPrices:
+    """The Caliendo-Parro (2015) world of 1993 at the data's prices (steps 1-5a; USD million).
+
+    Step 5b, the paper's calibration solve, needs the model and is
+    :func:`tradetalks.calibration.load_cp2015`.
 
     Parameters
     ----------
@@ -350,15 +375,6 @@ def load_cp2015(
     tariff_year : {1993, 2005}
         Tariffs the 1993 flows are taken to be priced at. The paper's counterfactuals start
         from 1993; 2005 gives a what-if world (1993 trade under 2005 tariffs).
-    equilibrate : bool
-        Apply step 5b of the module docstring (the paper's calibration solve; default). With
-        ``False`` the baseline keeps the data's trade shares exactly but not its value added.
-
-    Returns
-    -------
-    Baseline
-        Passes :meth:`Baseline.check` at its default tolerance; ``meta`` records the source
-        files (sha256), their layouts and every adjustment with its size.
 
     Raises
     ------
@@ -498,55 +514,24 @@ def load_cp2015(
             "shares (trade shares and deficits unchanged, world value added kept)",
             "value_added_vs_data_min": float(va_ratio.min()),
             "value_added_vs_data_max": float(va_ratio.max()),
-            "flows_moved_share": _moved(flows0, flows),
+            "flows_moved_share": moved_share(flows0, flows),
         }
     )
-    if not equilibrate:
-        meta["calibration"] = "data prices (step 5a only)"
-        result = step_a.replace(meta=meta)
-        result.check()
-        return result
-
-    # 5b. restore the data's value added as labour endowments (the paper's calibration solve)
-    from tradetalks.model import Shocks, SolverOptions, solve_equilibrium
-
-    endowment = va_data / step_a.value_added
-    shifter = endowment[:, None] ** (-va)
-    iceberg = np.broadcast_to(shifter[None, :, :], flows.shape).copy()
-    eq = solve_equilibrium(
-        step_a,
-        Shocks(iceberg_hat=iceberg, label="cp2015 calibration: data value added as labour endowments"),
-        SolverOptions(closure="fixed"),
-    )
-    final = np.asarray(eq.flows, dtype=np.float64)
-    wage = np.asarray(eq.w_hat) / endowment  # wage per unit of the data's labour, relative to the data
-    adjustments.append(
-        {
-            "step": "5b: model solved at base-year tariffs with the data's value added as labour "
-            "endowments (Caliendo-Parro calibration); wages relative to the data",
-            "wage_vs_data_min": float(wage.min()),
-            "wage_vs_data_max": float(wage.max()),
-            "flows_moved_share": _moved(flows0, final),
-            "solver_iterations": int(eq.info.iterations),
-        }
-    )
-    meta["calibration"] = "equilibrium at base-year tariffs (Caliendo-Parro calibration, steps 5a-5b)"
-    result = step_a.replace(flows=final, meta=meta)
-    gap = np.max(np.abs(result.alpha - alpha))
-    if (
-        gap > _CALIBRATION_RTOL
-        or np.max(np.abs(result.deficit - deficit)) > _CALIBRATION_RTOL * va_data.sum()
-    ):
-        raise DataError(
-            f"cp2015 calibration did not reproduce the clipped final-demand shares (gap {gap:.2e})"
-        )
-    result.check()
-    return result
+    meta["calibration"] = "data prices (step 5a only)"
+    step_a = step_a.replace(meta=meta)
+    step_a.check()
+    return CP2015AtDataPrices(step_a, _frozen(alpha), _frozen(deficit), _frozen(va_data), _frozen(flows0))
 
 
-def _moved(before: FloatArray, after: FloatArray) -> float:
+def moved_share(before: FloatArray, after: FloatArray) -> float:
     """Half the sum of absolute changes of the flows, relative to their total."""
     return float(0.5 * np.abs(after - before).sum() / before.sum())
+
+
+def _frozen(arr: FloatArray) -> FloatArray:
+    out = np.array(arr, dtype=np.float64)
+    out.setflags(write=False)
+    return out
 
 
 def _spending_at_data_prices(
@@ -579,7 +564,7 @@ def _spending_at_data_prices(
     x = np.linalg.solve(a, rhs)
     scale = float(np.abs(x).sum())
     resid = float(np.max(np.abs(a_full @ x - rhs_full))) / scale
-    if resid > _CALIBRATION_RTOL or np.any(x <= 0):
+    if resid > CALIBRATION_RTOL or np.any(x <= 0):
         raise DataError(
             f"cp2015 calibration: market clearing at data prices failed (residual {resid:.2e}, "
             f"min spending {x.min():.3g})"

@@ -301,8 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not (args.baseline and args.products and args.out):
             raise DataError("give --build, or --baseline, --products and --out")
         from tradetalks.data.catalog import load
+        from tradetalks.data.store import save_baseline
 
-        split_baseline(load(args.baseline), args.products.split(",")).save(args.out)
+        save_baseline(split_baseline(load(args.baseline), args.products.split(",")), args.out)
         return 0
     except DataError as exc:
         sys.stderr.write(f"tradetalks.data.splits: error: {exc}\n")

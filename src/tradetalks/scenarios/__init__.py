@@ -48,7 +48,7 @@ class Scenario:
 
             out = split_baseline(out, missing)
         if self.date is not None:
-            from tradetalks.data.tariffs import dated_baseline
+            from tradetalks.calibration import dated_baseline
 
             out = dated_baseline(out, self.date)
         return out

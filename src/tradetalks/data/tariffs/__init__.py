@@ -1,7 +1,8 @@
 """Dated tariffs: the US and Chinese tariff layers of 2018-2026 on top of the ICIO applied tariffs.
 
 >>> import tradetalks as tt
->>> from tradetalks.data.tariffs import dated_baseline, tariff_layers
+>>> from tradetalks.calibration import dated_baseline
+>>> from tradetalks.data.tariffs import tariff_layers
 >>> base = tt.load_baseline("default")                          # doctest: +SKIP
 >>> tariff_layers(base, "geneva-2025").averages("USA", "CHN")   # doctest: +SKIP
 >>> dated = dated_baseline(base, "2025-10-15")                  # doctest: +SKIP
@@ -10,16 +11,19 @@
 
 Layers, sources and rules: ``docs/tariffs.md`` and :mod:`tradetalks.data.tariffs.measures`. The
 schedule the package ships is built from the raw files by ``python -m tradetalks.data.tariffs.build``;
-run time needs only the shipped schedule.
+run time needs only the shipped schedule. Moving a baseline to a date's tariffs takes an equilibrium
+solve, so :func:`~tradetalks.calibration.dated_baseline` lives in the calibration layer, above the model.
 """
 
 from tradetalks.data.tariffs.dated import (
     LAYER_DOCS,
     LAYERS,
     PRESETS,
+    DatingPlan,
     TariffLayers,
-    dated_baseline,
+    dated_from_flows,
     observed_date,
+    plan_dating,
     resolve_date,
     tariff_layers,
 )
@@ -29,11 +33,13 @@ __all__ = [
     "LAYERS",
     "LAYER_DOCS",
     "PRESETS",
+    "DatingPlan",
     "TariffLayers",
     "TariffSchedule",
-    "dated_baseline",
+    "dated_from_flows",
     "load_schedule",
     "observed_date",
+    "plan_dating",
     "resolve_date",
     "tariff_layers",
 ]

@@ -3,15 +3,16 @@
 The ICIO cube's tariffs (Teti's Global Tariff Database, capped at 2021) are the ``mfn`` layer: they
 hold no Section 301, Section 232, IEEPA or retaliatory duty. :func:`tariff_layers` adds the layers
 of the shipped schedule (:mod:`~tradetalks.data.tariffs.schedule`) in force on a date, on the
-baseline's axes; :func:`dated_baseline` turns them into a baseline of that date:
+baseline's axes; :func:`tradetalks.calibration.dated_baseline` turns them into a baseline of that date
+(:func:`plan_dating` does step 1, :func:`dated_from_flows` assembles the result):
 
 1. The 2022 flows were observed under the tariffs in force in 2022 (Section 301, Section 232 of
    2018 and China's retaliation already applied). The layers in force on July 1 of the baseline's
    year (2022-07-01 for the shipped baselines) are put onto the flows as they are; everything
    else (spending, shares, tariff revenue, income, final-demand shares) is derived from them, so
    this baseline closes exactly and its flows are the data's.
-2. The tariffs of the requested date are a counterfactual from there, solved with
-   :func:`tradetalks.model.solve_equilibrium` (deficits fixed in units of world value added). The
+2. The tariffs of the requested date are a counterfactual from there, solved with the model's
+   equilibrium solver in :mod:`tradetalks.calibration` (deficits fixed in units of world value added). The
    solved world is the dated baseline: its flows are the equilibrium's, its tariffs the date's.
 
 Aggregated regions (``default``'s ASEAN, EU27, ROW) get the layers computed for each ICIO economy
@@ -28,7 +29,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,9 +41,6 @@ from tradetalks.data.products import PRODUCTS
 from tradetalks.data.tariffs import measures as ms
 from tradetalks.data.tariffs.schedule import SCHEDULE_LAYERS, TariffSchedule, load_schedule
 from tradetalks.errors import DataError
-
-if TYPE_CHECKING:
-    from tradetalks.model.solver import SolverOptions
 
 log = logging.getLogger(__name__)
 
@@ -350,10 +348,38 @@ def _rounded(frame: pd.DataFrame) -> dict[str, float]:
     return {str(k): round(float(v), 4) for k, v in zip(frame["layer"], values, strict=True)}
 
 
-def dated_baseline(
-    baseline: Baseline, date_or_preset: str | dt.date, options: SolverOptions | None = None
-) -> Baseline:
-    """The baseline moved to the tariffs in force on a date (see the module docstring).
+@dataclass(frozen=True, eq=False)
+class DatingPlan:
+    """What dating a baseline takes (step 1 of the module docstring done, step 2 described).
+
+    Attributes
+    ----------
+    source : Baseline
+        The undated baseline.
+    observed : Baseline
+        ``source`` with the layers of its observation date on its data flows (step 1): it closes
+        exactly, and its flows are the data's.
+    target : TariffLayers
+        The layers in force on the requested date; when :attr:`needs_solve`, a counterfactual of
+        ``observed`` (step 2, :func:`tradetalks.calibration.dated_baseline`).
+    """
+
+    source: Baseline
+    observed: Baseline
+    target: TariffLayers
+    date: str
+    preset: str | None
+    observed_date: str
+    schedule_manifest: Mapping[str, Any]
+
+    @property
+    def needs_solve(self) -> bool:
+        """Whether the requested date differs from the observation date (a counterfactual solve)."""
+        return self.date != self.observed_date
+
+
+def plan_dating(baseline: Baseline, date_or_preset: str | dt.date) -> DatingPlan:
+    """Step 1 of the module docstring: the observed world and the layers of the requested date.
 
     Parameters
     ----------
@@ -361,17 +387,7 @@ def dated_baseline(
         An undated baseline on ICIO economies (or an aggregation of them) and ICIO sectors.
     date_or_preset : str or date
         ``YYYY-MM-DD`` from 2018-01-01 to 2026-12-31, or a key of :data:`PRESETS`.
-    options : SolverOptions, optional
-        Tolerances of the counterfactual solve (its closure is always ``fixed``).
-
-    Returns
-    -------
-    Baseline
-        Named ``<name>@<date>``; ``meta["dated"]`` records the date, the preset, the observation date,
-        the layers and their trade-weighted averages on USA<-CHN and CHN<-USA.
     """
-    from tradetalks.model import Shocks, SolverOptions, solve_equilibrium
-
     iso, preset = resolve_date(date_or_preset)
     obs = observed_date(baseline)
     schedule = load_schedule()
@@ -381,36 +397,53 @@ def dated_baseline(
 
         icio = load_shipped("icio2022-full")
     at_obs = _layers(baseline, obs, None, schedule, icio)
-    meta: dict[str, Any] = dict(baseline.meta)
     observed = baseline.replace(name=f"{baseline.name}@{obs}", tariffs=at_obs.total)
     target = at_obs if iso == obs else _layers(baseline, iso, preset, schedule, icio)
-    info: dict[str, Any] = {"solved": False}
-    if iso == obs:
-        result = observed
-    else:
-        opts = options if options is not None else SolverOptions()
-        opts = SolverOptions(tol=opts.tol, max_iter=opts.max_iter, memory=opts.memory, method=opts.method)
-        eq = solve_equilibrium(observed, Shocks(tariffs=target.total, label=f"tariffs of {iso}"), opts)
-        result = observed.replace(flows=np.asarray(eq.flows), tariffs=target.total)
-        info = {"solved": True, "iterations": eq.info.iterations, "residual": eq.info.residual}
+    return DatingPlan(baseline, observed, target, iso, preset, obs, dict(schedule.manifest))
+
+
+def dated_from_flows(plan: DatingPlan, flows: FloatArray | None, solver: Mapping[str, Any]) -> Baseline:
+    """The dated baseline of ``plan``: the observed world, or the solved ``flows`` of step 2.
+
+    Parameters
+    ----------
+    plan : DatingPlan
+    flows : ndarray or None
+        Counterfactual flows at the target tariffs (``None`` when ``plan.needs_solve`` is false).
+    solver : mapping
+        Diagnostics of the solve, recorded in ``meta["dated"]["solver"]``.
+
+    Returns
+    -------
+    Baseline
+        Named ``<name>@<date>``; ``meta["dated"]`` records the date, the preset, the observation date,
+        the layers and their trade-weighted averages on USA<-CHN and CHN<-USA.
+    """
+    baseline, target = plan.source, plan.target
+    if plan.needs_solve != (flows is not None):
+        raise DataError(
+            f"dating {baseline.name!r} to {plan.date}: flows must be given exactly when the date differs "
+            f"from the observation date {plan.observed_date}"
+        )
+    result = plan.observed if flows is None else plan.observed.replace(flows=flows, tariffs=target.total)
     pairs = [
         (a, b) for a, b in (("USA", "CHN"), ("CHN", "USA")) if a in baseline.regions and b in baseline.regions
     ]
-    averages = {f"{a}<-{b}": _rounded(target.averages(a, b)) for a, b in pairs}
+    meta: dict[str, Any] = dict(baseline.meta)
     meta["dated"] = {
-        "date": iso,
-        "preset": preset,
-        "observed_date": obs,
+        "date": plan.date,
+        "preset": plan.preset,
+        "observed_date": plan.observed_date,
         "source_baseline": baseline.name,
-        "method": f"layers of {obs} put on the data flows; tariffs of {iso} solved as a counterfactual "
-        "(Caliendo-Parro, deficits fixed in units of world value added)",
+        "method": f"layers of {plan.observed_date} put on the data flows; tariffs of {plan.date} solved as a "
+        "counterfactual (Caliendo-Parro, deficits fixed in units of world value added)",
         "layers": dict(LAYER_DOCS),
-        "averages_pct": averages,
+        "averages_pct": {f"{a}<-{b}": _rounded(target.averages(a, b)) for a, b in pairs},
         "averages_weights": f"flows of {baseline.name} ({baseline.year}), goods sectors",
-        "schedule_sha256": schedule.manifest.get("schedule_sha256"),
-        "schedule_build": schedule.manifest.get("build_command"),
-        "solver": info,
+        "schedule_sha256": plan.schedule_manifest.get("schedule_sha256"),
+        "schedule_build": plan.schedule_manifest.get("build_command"),
+        "solver": dict(solver),
     }
-    result = result.replace(name=f"{baseline.name}@{iso}", meta=meta)
-    result.check(CLOSE_RTOL)
-    return result
+    out = result.replace(name=f"{baseline.name}@{plan.date}", meta=meta)
+    out.check(CLOSE_RTOL)
+    return out
