@@ -21,15 +21,15 @@ from typing import TypeVar
 import numpy as np
 
 from tradetalks.errors import DataError
-from tradetalks.model.ossa import (
+from tradetalks.replication.ossa2014 import (
     load_ossa2014,
     load_ossa2014_results,
-    nash_war,
-    optimal_tariffs,
+    ossa_nash_war,
+    ossa_optimal_tariffs,
+    ossa_trade_talks,
     ossa_world,
-    trade_talks,
 )
-from tradetalks.model.ossa.data import REGIONS, ossa2014_dir
+from tradetalks.replication.ossa2014.data import REGIONS, ossa2014_dir
 
 T = TypeVar("T")
 
@@ -56,23 +56,25 @@ def main() -> None:
     usa = REGIONS.index("USA")
     print(f"{'step':58s} {'wall':>10s}")
     world, _ = timed("deficit-free baseline (Ossa's DATA.mat)", lambda: ossa_world(data))
-    opt, _ = timed("optimal tariffs of the US, bilateral (198 tariffs)", lambda: optimal_tariffs(world, usa))
-    timed("optimal tariffs of the US, MFN (33 tariffs)", lambda: optimal_tariffs(world, usa, mfn=True))
-    war, t_war = timed("Nash tariff war, bilateral (7 x 198 tariffs)", lambda: nash_war(world))
-    fact, t_fact = timed("trade talks from the factual tariffs", lambda: trade_talks(world))
+    opt, _ = timed(
+        "optimal tariffs of the US, bilateral (198 tariffs)", lambda: ossa_optimal_tariffs(world, usa)
+    )
+    timed("optimal tariffs of the US, MFN (33 tariffs)", lambda: ossa_optimal_tariffs(world, usa, mfn=True))
+    war, t_war = timed("Nash tariff war, bilateral (7 x 198 tariffs)", lambda: ossa_nash_war(world))
+    fact, t_fact = timed("trade talks from the factual tariffs", lambda: ossa_trade_talks(world))
     nash, t_nash = timed(
         "trade talks from the Nash tariffs",
-        lambda: trade_talks(world, war.tariffs, guess=fact.tariffs),
+        lambda: ossa_trade_talks(world, war.tariffs, guess=fact.tariffs),
     )
     free, t_free = timed(
         "trade talks from free trade",
-        lambda: trade_talks(world, np.zeros_like(war.tariffs), guess=fact.tariffs),
+        lambda: ossa_trade_talks(world, np.zeros_like(war.tariffs), guess=fact.tariffs),
     )
     print(f"{'Nash war + the three talks':58s} {t_war + t_fact + t_nash + t_free:8.2f} s")
     if args.mfn:
-        mwar, _ = timed("Nash tariff war, MFN", lambda: nash_war(world, mfn=True))
-        timed("MFN trade talks from the factual tariffs", lambda: trade_talks(world, mfn=True))
-        timed("MFN trade talks from the Nash tariffs", lambda: trade_talks(world, war.tariffs, mfn=True))
+        mwar, _ = timed("Nash tariff war, MFN", lambda: ossa_nash_war(world, mfn=True))
+        timed("MFN trade talks from the factual tariffs", lambda: ossa_trade_talks(world, mfn=True))
+        timed("MFN trade talks from the Nash tariffs", lambda: ossa_trade_talks(world, war.tariffs, mfn=True))
         print(f"  MFN Nash welfare %: {np.round(100 * (mwar.equilibrium.welfare_hat - 1), 2)}")
     t3, t4, t5 = (published.tables[k] for k in ("TABLE3a", "TABLE4a", "TABLE5a"))
     print()

@@ -26,27 +26,27 @@ import numpy as np
 import pytest
 
 from tradetalks.errors import ConvergenceError, DataError
-from tradetalks.model.ossa import (
-    NashWar,
-    OptimalTariff,
+from tradetalks.replication.ossa2014 import (
     OssaData,
+    OssaNashWar,
+    OssaOptimalTariff,
     OssaResults,
-    TradeTalks,
+    OssaTradeTalks,
     World,
     balanced_world,
     calibrate,
     load_ossa2014,
     load_ossa2014_results,
-    nash_war,
-    optimal_tariffs,
+    ossa_nash_war,
+    ossa_optimal_tariffs,
+    ossa_trade_talks,
     ossa_world,
-    solve,
-    trade_talks,
+    solve_ossa,
 )
-from tradetalks.model.ossa.data import REGIONS, ossa2014_dir
-from tradetalks.model.ossa.equilibrium import log_objective, total_gradient
-from tradetalks.model.ossa.published import TABLE3_COLUMNS, TABLE4_COLUMNS, TABLE5_COLUMNS
-from tradetalks.model.ossa.tables import nash_table, optimal_tariff_table, talks_table
+from tradetalks.replication.ossa2014.data import REGIONS, ossa2014_dir
+from tradetalks.replication.ossa2014.equilibrium import log_objective, total_gradient
+from tradetalks.replication.ossa2014.published import TABLE3_COLUMNS, TABLE4_COLUMNS, TABLE5_COLUMNS
+from tradetalks.replication.ossa2014.tables import nash_table, optimal_tariff_table, talks_table
 
 NASH_WELFARE_TABLE4A = {
     "BRA": -1.9,
@@ -59,7 +59,7 @@ NASH_WELFARE_TABLE4A = {
 }
 TALKS_GAINS_TABLE5A = {"nash": 3.4, "factual": 0.5, "free": 0.03}
 PP = 0.1
-Talks = tuple[TradeTalks, TradeTalks, TradeTalks]
+Talks = tuple[OssaTradeTalks, OssaTradeTalks, OssaTradeTalks]
 
 
 @pytest.fixture(scope="module")
@@ -82,20 +82,20 @@ def world(data: OssaData) -> World:
 
 
 @pytest.fixture(scope="module")
-def optimal(world: World) -> list[OptimalTariff]:
-    return [optimal_tariffs(world, j) for j in range(world.shape[0])]
+def optimal(world: World) -> list[OssaOptimalTariff]:
+    return [ossa_optimal_tariffs(world, j) for j in range(world.shape[0])]
 
 
 @pytest.fixture(scope="module")
-def war(world: World) -> NashWar:
-    return nash_war(world)
+def war(world: World) -> OssaNashWar:
+    return ossa_nash_war(world)
 
 
 @pytest.fixture(scope="module")
-def talks(world: World, war: NashWar) -> Talks:
-    factual = trade_talks(world)
-    nash = trade_talks(world, war.tariffs, guess=factual.tariffs)
-    free = trade_talks(world, np.zeros_like(war.tariffs), guess=factual.tariffs)
+def talks(world: World, war: OssaNashWar) -> Talks:
+    factual = ossa_trade_talks(world)
+    nash = ossa_trade_talks(world, war.tariffs, guess=factual.tariffs)
+    free = ossa_trade_talks(world, np.zeros_like(war.tariffs), guess=factual.tariffs)
     return nash, factual, free
 
 
@@ -114,7 +114,7 @@ def toy_world(seed: int = 0, n: int = 3, s: int = 4) -> World:
 def test_toy_zero_shock_and_balance() -> None:
     w = toy_world()
     assert np.max(np.abs(w.deficits)) > 0.01 * w.spending.min()
-    eq = solve(w)
+    eq = solve_ossa(w)
     assert eq.info.iterations == 0
     np.testing.assert_allclose(eq.welfare_hat, 1.0, atol=1e-12)
     balanced = balanced_world(w)
@@ -125,7 +125,7 @@ def test_toy_zero_shock_and_balance() -> None:
 def test_toy_gradient_and_optimal_tariff() -> None:
     w = balanced_world(toy_world(seed=1))
     t = np.array(w.tariffs)
-    eq = solve(w, t, tol=1e-14)
+    eq = solve_ossa(w, t, tol=1e-14)
     grad = total_gradient(w, eq.evaluation, None, np.array([1.0, 0.0, 0.0]))
     h = 1e-5
     for n, i, k in [(0, 1, 0), (0, 2, 3), (1, 0, 2), (2, 1, 1)]:
@@ -133,11 +133,11 @@ def test_toy_gradient_and_optimal_tariff() -> None:
         up[n, i, k] += h
         down[n, i, k] -= h
         fd = (
-            log_objective(w, solve(w, up, tol=1e-14).evaluation, None)[0]
-            - log_objective(w, solve(w, down, tol=1e-14).evaluation, None)[0]
+            log_objective(w, solve_ossa(w, up, tol=1e-14).evaluation, None)[0]
+            - log_objective(w, solve_ossa(w, down, tol=1e-14).evaluation, None)[0]
         ) / (2 * h)
         assert grad[n, i, k] == pytest.approx(fd, rel=1e-5, abs=1e-10)
-    best = optimal_tariffs(w, 0)
+    best = ossa_optimal_tariffs(w, 0)
     assert best.objective > log_objective(w, eq.evaluation, None)[0]
     assert np.all(best.tariffs[0, 1:] > 0) and np.array_equal(best.tariffs[1:], t[1:])
 
@@ -183,7 +183,7 @@ def test_balanced_baseline_is_ossas(world: World, published: OssaResults) -> Non
 # ------------------------------------------------------------------------------- model
 def test_zero_shock_gives_no_change(data: OssaData, world: World) -> None:
     for w in (world, calibrate(data.trade, data.tariffs, data.sigma)):
-        eq = solve(w)
+        eq = solve_ossa(w)
         assert eq.info.converged and eq.info.iterations == 0
         np.testing.assert_allclose(eq.w_hat, 1.0, atol=1e-12)
         np.testing.assert_allclose(eq.welfare_hat, 1.0, atol=1e-12)
@@ -192,7 +192,7 @@ def test_zero_shock_gives_no_change(data: OssaData, world: World) -> None:
 
 def test_solver_raises_when_not_converged(world: World) -> None:
     with pytest.raises(ConvergenceError) as err:
-        solve(world, np.full_like(world.tariffs, 0.5), max_iter=1)
+        solve_ossa(world, np.full_like(world.tariffs, 0.5), max_iter=1)
     assert err.value.iterations == 1
 
 
@@ -202,17 +202,17 @@ def test_stored_tariffs_give_his_tables(world: World, published: OssaResults) ->
     With political economy (3b, 4b) only the welfare columns: his government objective is not
     reproduced (docs/ossa2014.md).
     """
-    eq = solve(world, published.nash_tariffs)
+    eq = solve_ossa(world, published.nash_tariffs)
     table = published.tables["TABLE4a"]
     np.testing.assert_allclose(100 * (eq.welfare_hat - 1), table[:7, 1], atol=0.05)
     np.testing.assert_allclose(eq.relative_wage_pct, table[:7, 2], atol=0.05)
     np.testing.assert_allclose(eq.profit_wage_pct, table[:7, 3], atol=0.05)
-    pol = solve(world, published.pol_nash_tariffs)
+    pol = solve_ossa(world, published.pol_nash_tariffs)
     np.testing.assert_allclose(100 * (pol.welfare_hat - 1), published.tables["TABLE4b"][:7, 1], atol=0.05)
     for j in range(7):
         t = np.array(world.tariffs)
         t[j] = published.pol_optimal_tariffs[j]
-        w = 100 * (solve(world, t).welfare_hat - 1)
+        w = 100 * (solve_ossa(world, t).welfare_hat - 1)
         others = np.arange(7) != j
         np.testing.assert_allclose([w[j], w[others].mean()], published.tables["TABLE3b"][j, 2:4], atol=0.05)
 
@@ -221,7 +221,7 @@ def test_stored_tariffs_give_his_tables(world: World, published: OssaResults) ->
 def test_gradient_matches_finite_differences(world: World, published: OssaResults, weights: bool) -> None:
     lam = np.asarray(published.lambda_pol) if weights else None
     t = np.array(published.nash_tariffs)
-    eq = solve(world, t, tol=1e-14)
+    eq = solve_ossa(world, t, tol=1e-14)
     coef = np.linspace(0.5, 1.5, 7)
     grad = total_gradient(world, eq.evaluation, lam, coef)
     rng = np.random.default_rng(3)
@@ -232,13 +232,15 @@ def test_gradient_matches_finite_differences(world: World, published: OssaResult
         up, down = t.copy(), t.copy()
         up[n, i, k] += h
         down[n, i, k] -= h
-        f_up = coef @ log_objective(world, solve(world, up, x0=eq.x, tol=1e-14).evaluation, lam)
-        f_down = coef @ log_objective(world, solve(world, down, x0=eq.x, tol=1e-14).evaluation, lam)
+        f_up = coef @ log_objective(world, solve_ossa(world, up, x0=eq.x, tol=1e-14).evaluation, lam)
+        f_down = coef @ log_objective(world, solve_ossa(world, down, x0=eq.x, tol=1e-14).evaluation, lam)
         assert grad[n, i, k] == pytest.approx((f_up - f_down) / (2 * h), rel=1e-4, abs=2e-10)
 
 
 # ------------------------------------------------------------------------------- Table 3a
-def test_table3a_optimal_tariffs(world: World, optimal: list[OptimalTariff], published: OssaResults) -> None:
+def test_table3a_optimal_tariffs(
+    world: World, optimal: list[OssaOptimalTariff], published: OssaResults
+) -> None:
     ours = optimal_tariff_table(optimal, REGIONS).to_numpy()
     theirs = published.tables["TABLE3a"]
     assert ours.shape == theirs.shape == (8, len(TABLE3_COLUMNS))
@@ -248,19 +250,19 @@ def test_table3a_optimal_tariffs(world: World, optimal: list[OptimalTariff], pub
     for j, res in enumerate(optimal):
         stored = np.array(world.tariffs)
         stored[j] = published.optimal_tariffs[j]
-        theirs_obj = log_objective(world, solve(world, stored).evaluation, None)[j]
+        theirs_obj = log_objective(world, solve_ossa(world, stored).evaluation, None)[j]
         assert res.objective >= theirs_obj - 1e-10
         assert res.projected_gradient < 1e-5
 
 
 def test_optimal_mfn_tariffs_table8a(world: World, published: OssaResults) -> None:
-    res = optimal_tariffs(world, REGIONS.index("USA"), mfn=True)
+    res = ossa_optimal_tariffs(world, REGIONS.index("USA"), mfn=True)
     row = optimal_tariff_table([res] * 7, REGIONS).to_numpy()[6]
     np.testing.assert_allclose(row, published.tables["TABLE8a"][6], atol=PP)
 
 
 # ------------------------------------------------------------------------------- Table 4a
-def test_table4a_nash_war(war: NashWar, published: OssaResults) -> None:
+def test_table4a_nash_war(war: OssaNashWar, published: OssaResults) -> None:
     table = nash_table(war, REGIONS)
     assert list(table.columns) == list(TABLE4_COLUMNS)
     for region, value in NASH_WELFARE_TABLE4A.items():
@@ -272,7 +274,7 @@ def test_table4a_nash_war(war: NashWar, published: OssaResults) -> None:
     assert war.changes[-1] <= 1e-4
 
 
-def test_nash_tariffs_are_a_fixed_point(world: World, war: NashWar) -> None:
+def test_nash_tariffs_are_a_fixed_point(world: World, war: OssaNashWar) -> None:
     """No player gains from unilateral deviations on a grid (uniform scalings, single industries)."""
     base = log_objective(world, war.equilibrium.evaluation, None)
     for region in ("CHN", "IND", "USA"):
@@ -291,12 +293,12 @@ def test_nash_tariffs_are_a_fixed_point(world: World, war: NashWar) -> None:
                 t[j, partners, k] = np.maximum(t[j, partners, k] + step, 0.0)
                 deviations.append(t)
         for t in deviations:
-            value = log_objective(world, solve(world, t, x0=war.equilibrium.x).evaluation, None)[j]
+            value = log_objective(world, solve_ossa(world, t, x0=war.equilibrium.x).evaluation, None)[j]
             assert value <= base[j] + 1e-9
 
 
 def test_mfn_nash_war_table9a(world: World, published: OssaResults) -> None:
-    table = nash_table(nash_war(world, mfn=True), REGIONS).to_numpy()
+    table = nash_table(ossa_nash_war(world, mfn=True), REGIONS).to_numpy()
     np.testing.assert_allclose(table[:, :4], published.tables["TABLE9a"][:, :4], atol=PP)
 
 
@@ -318,18 +320,18 @@ def test_sensitivity_mean_sigma_5(data: OssaData, published: OssaResults) -> Non
     """Tables 3c and 4c, second row: elasticities scaled to a mean of 5 (column 3 of sigma_s.csv)."""
     scaled = load_ossa2014(data.directory, sigma="mean5.0")
     w = ossa_world(scaled)
-    t3 = optimal_tariff_table([optimal_tariffs(w, j) for j in range(7)], REGIONS).loc["average"]
-    t4 = nash_table(nash_war(w), REGIONS).loc["average"]
+    t3 = optimal_tariff_table([ossa_optimal_tariffs(w, j) for j in range(7)], REGIONS).loc["average"]
+    t4 = nash_table(ossa_nash_war(w), REGIONS).loc["average"]
     row3, row4 = published.tables["TABLE3c"][1], published.tables["TABLE4c"][1]
     assert row3[0] == row4[0] == 5.0
     np.testing.assert_allclose(t3.to_numpy(), row3[1:], atol=PP)
     np.testing.assert_allclose(t4.to_numpy(), row4[1:], atol=PP)
 
 
-def test_table10a_mfn_trade_talks(world: World, war: NashWar, published: OssaResults) -> None:
+def test_table10a_mfn_trade_talks(world: World, war: OssaNashWar, published: OssaResults) -> None:
     """MFN talks; as in Ossa's code, the Nash start is the bilateral Nash war."""
-    factual = trade_talks(world, mfn=True)
-    nash = trade_talks(world, war.tariffs, mfn=True, guess=factual.tariffs)
-    free = trade_talks(world, np.zeros_like(war.tariffs), mfn=True, guess=factual.tariffs)
+    factual = ossa_trade_talks(world, mfn=True)
+    nash = ossa_trade_talks(world, war.tariffs, mfn=True, guess=factual.tariffs)
+    free = ossa_trade_talks(world, np.zeros_like(war.tariffs), mfn=True, guess=factual.tariffs)
     table = talks_table((nash, factual, free), REGIONS).to_numpy()
     np.testing.assert_allclose(table, published.tables["TABLE10a"], atol=PP)

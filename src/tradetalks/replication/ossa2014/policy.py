@@ -4,7 +4,7 @@ Optimal tariffs (Ossa 2014, Section V): country ``j`` chooses its import tariffs
 and partner (``mfn=False``, the paper's Table 3) or by industry only (``mfn=True``, Table 8),
 to maximise its government welfare given everyone else's tariffs. The objective's gradient
 comes from implicit differentiation of the equilibrium
-(:func:`tradetalks.model.ossa.equilibrium.total_gradient`), so each L-BFGS-B iteration costs
+(:func:`tradetalks.replication.ossa2014.equilibrium.total_gradient`), so each L-BFGS-B iteration costs
 one warm Newton solve and one ``2N x 2N`` adjoint solve.
 
 Nash tariff war (Section VI): every country plays its optimal tariffs against the others' at
@@ -24,8 +24,8 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from tradetalks.errors import ConvergenceError, ShockError
-from tradetalks.model.ossa.equilibrium import World, log_objective, total_gradient
-from tradetalks.model.ossa.solver import OssaEquilibrium, solve
+from tradetalks.replication.ossa2014.equilibrium import World, log_objective, total_gradient
+from tradetalks.replication.ossa2014.solver import OssaEquilibrium, solve_ossa
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ SOLVE_TOL = 1e-14
 
 
 @dataclass(frozen=True, eq=False)
-class OptimalTariff:
+class OssaOptimalTariff:
     """The best response of one country.
 
     Attributes
@@ -112,7 +112,7 @@ class _Problem:
 
     def __call__(self, v: FloatArray) -> tuple[float, FloatArray]:
         self.evaluations += 1
-        eq = solve(self.world, self.full(v), x0=self.x, tol=SOLVE_TOL)
+        eq = solve_ossa(self.world, self.full(v), x0=self.x, tol=SOLVE_TOL)
         self.x, self.last = eq.x, eq
         val = float(log_objective(self.world, eq.evaluation, self.weights)[self.country])
         grad = total_gradient(self.world, eq.evaluation, self.weights, self.coef)
@@ -127,7 +127,7 @@ def _projected(g: FloatArray, v: FloatArray, lo: float, hi: float) -> float:
     return float(np.max(np.abs(pg))) if pg.size else 0.0
 
 
-def optimal_tariffs(
+def ossa_optimal_tariffs(
     world: World,
     country: int,
     tariffs: FloatArray | None = None,
@@ -138,13 +138,13 @@ def optimal_tariffs(
     bounds: tuple[float, float] = BOUNDS,
     gtol: float = 1e-7,
     max_iter: int = 2000,
-) -> OptimalTariff:
+) -> OssaOptimalTariff:
     """Country ``country``'s optimal import tariffs given everyone else's (Ossa 2014, Section V).
 
     Parameters
     ----------
     world : World
-        The base, e.g. the deficit-free world of :func:`~tradetalks.model.ossa.solver.balanced_world`.
+        The base, e.g. the deficit-free world of :func:`.solver.balanced_world`.
     country : int
         The importer choosing its tariffs (index into the world's regions).
     tariffs : (N, N, S), optional
@@ -183,7 +183,7 @@ def optimal_tariffs(
         v0 = 1.0 / (np.asarray(world.sigma) - 1.0)
     else:
         # Ossa's sequence: the MFN optimum (from 1 / (sigma - 1)) starts the bilateral search.
-        first = optimal_tariffs(world, country, t, mfn=True, weights=weights, bounds=bounds, gtol=gtol)
+        first = ossa_optimal_tariffs(world, country, t, mfn=True, weights=weights, bounds=bounds, gtol=gtol)
         v0 = prob.own(first.tariffs)
     v0 = np.clip(v0, *bounds)
     d = prob.scales()
@@ -212,7 +212,7 @@ def optimal_tariffs(
             residual=pgrad,
         )
     assert prob.last is not None
-    out = OptimalTariff(
+    out = OssaOptimalTariff(
         country=country,
         tariffs=prob.full(v),
         equilibrium=prob.last,
@@ -233,7 +233,7 @@ def optimal_tariffs(
 
 
 @dataclass(frozen=True, eq=False)
-class NashWar:
+class OssaNashWar:
     """The Nash equilibrium of the tariff game (Ossa 2014, Section VI).
 
     Attributes
@@ -254,7 +254,7 @@ class NashWar:
     seconds: float
 
 
-def nash_war(
+def ossa_nash_war(
     world: World,
     *,
     mfn: bool = False,
@@ -263,7 +263,7 @@ def nash_war(
     tol: float = 1e-4,
     max_rounds: int = 50,
     bounds: tuple[float, float] = BOUNDS,
-) -> NashWar:
+) -> OssaNashWar:
     """Nash tariffs by iterated best responses (Gauss-Seidel), as in Ossa (2014, Section VI).
 
     Parameters
@@ -293,16 +293,18 @@ def nash_war(
     elif mfn:
         t = np.array(world.tariffs, dtype=np.float64)
         for j in range(n):
-            best = optimal_tariffs(world, j, mfn=True, weights=weights, bounds=bounds)
+            best = ossa_optimal_tariffs(world, j, mfn=True, weights=weights, bounds=bounds)
             t[j] = best.tariffs[j]
     else:
-        t = nash_war(world, mfn=True, weights=weights, tol=tol, max_rounds=max_rounds, bounds=bounds).tariffs
+        t = ossa_nash_war(
+            world, mfn=True, weights=weights, tol=tol, max_rounds=max_rounds, bounds=bounds
+        ).tariffs
     changes: list[float] = []
     eq: OssaEquilibrium | None = None
     for _ in range(max_rounds):
         change = 0.0
         for j in range(n):
-            best = optimal_tariffs(world, j, t, mfn=mfn, weights=weights, start=t, bounds=bounds)
+            best = ossa_optimal_tariffs(world, j, t, mfn=mfn, weights=weights, start=t, bounds=bounds)
             change = max(change, float(np.max(np.abs(best.tariffs[j] - t[j]))))
             t = best.tariffs
             eq = best.equilibrium
@@ -317,9 +319,9 @@ def nash_war(
             residual=changes[-1],
         )
     assert eq is not None
-    return NashWar(
+    return OssaNashWar(
         tariffs=t,
-        equilibrium=solve(world, t, x0=eq.x, tol=SOLVE_TOL),
+        equilibrium=solve_ossa(world, t, x0=eq.x, tol=SOLVE_TOL),
         rounds=len(changes),
         changes=tuple(changes),
         mfn=mfn,

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradetalks.errors import ConvergenceError, ShockError
-from tradetalks.model.ossa.equilibrium import (
+from tradetalks.replication.ossa2014.equilibrium import (
     Evaluation,
     World,
     calibrate,
@@ -34,7 +34,7 @@ MAX_ITER = 60
 
 
 @dataclass(frozen=True)
-class SolverInfo:
+class OssaSolverInfo:
     """Convergence diagnostics of one solve.
 
     Attributes
@@ -61,14 +61,14 @@ class OssaEquilibrium:
     x : (2N,)           ``(ln w_hat, ln E_hat)``, usable as a warm start
     tariffs : (N, N, S) the counterfactual tariffs ``t'``
     evaluation : Evaluation
-    info : SolverInfo
+    info : OssaSolverInfo
     """
 
     world: World
     x: FloatArray
     tariffs: FloatArray
     evaluation: Evaluation
-    info: SolverInfo
+    info: OssaSolverInfo
 
     @property
     def w_hat(self) -> FloatArray:
@@ -136,7 +136,7 @@ def _check(world: World, tariffs: FloatArray, deficits: FloatArray) -> None:
         raise ShockError(f"deficits: must sum to zero across countries (sum {deficits.sum():.6g})")
 
 
-def solve(
+def solve_ossa(
     world: World,
     tariffs: FloatArray | None = None,
     *,
@@ -201,7 +201,7 @@ def solve(
             iterations=it,
             residual=norm,
         )
-    info = SolverInfo(converged=True, iterations=it, residual=norm, seconds=seconds)
+    info = OssaSolverInfo(converged=True, iterations=it, residual=norm, seconds=seconds)
     return OssaEquilibrium(world=world, x=x, tariffs=t_new, evaluation=ev, info=info)
 
 
@@ -211,6 +211,6 @@ def balanced_world(world: World) -> World:
     Solves the counterfactual ``D' = 0`` and returns its flows as the new base (for Ossa's
     data this reproduces his ``DATA.mat`` trade to 1e-9 of each flow).
     """
-    eq = solve(world, deficits=np.zeros_like(world.deficits))
+    eq = solve_ossa(world, deficits=np.zeros_like(world.deficits))
     log.info("deficits removed in %d Newton steps (residual %.1e)", eq.info.iterations, eq.info.residual)
     return eq.rebased()

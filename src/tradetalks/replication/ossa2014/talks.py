@@ -28,16 +28,16 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from tradetalks.errors import ConvergenceError
-from tradetalks.model.ossa.equilibrium import World, log_objective, total_gradient
-from tradetalks.model.ossa.policy import BOUNDS, SOLVE_TOL
-from tradetalks.model.ossa.solver import OssaEquilibrium, solve
+from tradetalks.replication.ossa2014.equilibrium import World, log_objective, total_gradient
+from tradetalks.replication.ossa2014.policy import BOUNDS, SOLVE_TOL
+from tradetalks.replication.ossa2014.solver import OssaEquilibrium, solve_ossa
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
-class TradeTalks:
+class OssaTradeTalks:
     """The outcome of efficient, equal-gains trade talks.
 
     Attributes
@@ -133,7 +133,7 @@ class _Talks:
         return out
 
     def scales(self) -> FloatArray:
-        """Diagonal preconditioner, as in :meth:`tradetalks.model.ossa.policy._Problem.scales`."""
+        """Diagonal preconditioner, as in :meth:`tradetalks.replication.ossa2014.policy._Problem.scales`."""
         w = self.world
         proxy = self.reduce(w.trade * (1.0 + w.tariffs) * np.asarray(w.sigma) / w.spending[:, None, None])
         proxy = np.maximum(proxy, 1e-6 * proxy.max())
@@ -143,7 +143,7 @@ class _Talks:
     def gains(self, v: FloatArray) -> FloatArray:
         """Percentage log gains ``100 ln G_hat`` relative to the start."""
         self.evaluations += 1
-        eq = solve(self.world, self.full(v), x0=self.x, tol=SOLVE_TOL)
+        eq = solve_ossa(self.world, self.full(v), x0=self.x, tol=SOLVE_TOL)
         self.x, self.last = eq.x, eq
         out: FloatArray = 100.0 * (log_objective(self.world, eq.evaluation, self.weights) - self.base_log)
         return out
@@ -155,7 +155,7 @@ class _Talks:
         return out
 
 
-def trade_talks(
+def ossa_trade_talks(
     world: World,
     start: FloatArray | None = None,
     *,
@@ -167,7 +167,7 @@ def trade_talks(
     rho: float = 10.0,
     max_outer: int = 30,
     gtol: float = 1e-8,
-) -> TradeTalks:
+) -> OssaTradeTalks:
     """Efficient tariffs with equal gains for all governments from a starting point.
 
     Parameters
@@ -205,7 +205,7 @@ def trade_talks(
     clock = time.perf_counter()
     n, _ = world.shape
     t0 = np.array(world.tariffs if start is None else start, dtype=np.float64)
-    start_eq = solve(world, t0, tol=SOLVE_TOL)
+    start_eq = solve_ossa(world, t0, tol=SOLVE_TOL)
     prob = _Talks(world, start_eq, mfn, weights)
     d = prob.scales()
     lo, hi = bounds
@@ -259,8 +259,8 @@ def trade_talks(
             residual=violation,
         )
     tariffs = prob.full(v)
-    eq = solve(world, tariffs, x0=prob.x, tol=SOLVE_TOL)
-    return TradeTalks(
+    eq = solve_ossa(world, tariffs, x0=prob.x, tol=SOLVE_TOL)
+    return OssaTradeTalks(
         start=start_eq,
         equilibrium=eq,
         tariffs=tariffs,

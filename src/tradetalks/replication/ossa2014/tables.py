@@ -2,7 +2,7 @@
 
 Each function returns a :class:`pandas.DataFrame` laid out like the stored table (rows: the
 seven regions and the simple average; columns:
-:data:`~tradetalks.model.ossa.published.TABLE3_COLUMNS` etc.), in percent, so that the two
+:data:`~tradetalks.replication.ossa2014.published.TABLE3_COLUMNS` etc.), in percent, so that the two
 can be compared cell by cell.
 """
 
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from tradetalks.model.ossa.policy import NashWar, OptimalTariff
-from tradetalks.model.ossa.published import TABLE3_COLUMNS, TABLE4_COLUMNS, TABLE5_COLUMNS
-from tradetalks.model.ossa.talks import TradeTalks
+from tradetalks.replication.ossa2014.policy import OssaNashWar, OssaOptimalTariff
+from tradetalks.replication.ossa2014.published import TABLE3_COLUMNS, TABLE4_COLUMNS, TABLE5_COLUMNS
+from tradetalks.replication.ossa2014.talks import OssaTradeTalks
 
 FloatArray = NDArray[np.float64]
 
@@ -30,8 +30,8 @@ def median_own_tariff(tariffs: FloatArray, country: int) -> float:
     return float(100.0 * np.median(own))
 
 
-def optimal_tariff_table(results: list[OptimalTariff], regions: tuple[str, ...]) -> pd.DataFrame:
-    """Table 3 (bilateral) or 8 (MFN) from one :class:`OptimalTariff` per country, in order.
+def optimal_tariff_table(results: list[OssaOptimalTariff], regions: tuple[str, ...]) -> pd.DataFrame:
+    """Table 3 (bilateral) or 8 (MFN) from one :class:`OssaOptimalTariff` per country, in order.
 
     Without political economy government welfare equals welfare, so columns 1-2 repeat 3-4.
     """
@@ -47,7 +47,7 @@ def optimal_tariff_table(results: list[OptimalTariff], regions: tuple[str, ...])
     return _frame(rows, regions, TABLE3_COLUMNS)
 
 
-def nash_table(war: NashWar, regions: tuple[str, ...]) -> pd.DataFrame:
+def nash_table(war: OssaNashWar, regions: tuple[str, ...]) -> pd.DataFrame:
     """Table 4 (bilateral war) or 9 (MFN war)."""
     eq = war.equilibrium
     n = len(regions)
@@ -57,7 +57,9 @@ def nash_table(war: NashWar, regions: tuple[str, ...]) -> pd.DataFrame:
     return _frame(rows, regions, TABLE4_COLUMNS)
 
 
-def talks_table(talks: tuple[TradeTalks, TradeTalks, TradeTalks], regions: tuple[str, ...]) -> pd.DataFrame:
+def talks_table(
+    talks: tuple[OssaTradeTalks, OssaTradeTalks, OssaTradeTalks], regions: tuple[str, ...]
+) -> pd.DataFrame:
     """Table 5 (bilateral) or 10 (MFN) from the talks starting at Nash, factual and free trade."""
     quantities = [
         [t.gains_pct for t in talks],

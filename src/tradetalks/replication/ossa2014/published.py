@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradetalks.errors import DataError
-from tradetalks.model.ossa.data import N_REGIONS, N_SECTORS, ossa2014_dir
+from tradetalks.replication.ossa2014.data import N_REGIONS, N_SECTORS, ossa2014_dir
 
 FloatArray = NDArray[np.float64]
 
@@ -123,7 +123,7 @@ def load_ossa2014_results(data_dir: str | Path | None = None) -> OssaResults:
     Parameters
     ----------
     data_dir : str or Path, optional
-        As for :func:`tradetalks.model.ossa.data.ossa2014_dir`.
+        As for :func:`tradetalks.replication.ossa2014.data.ossa2014_dir`.
 
     Raises
     ------
