@@ -19,6 +19,10 @@ class ScenarioError(TradetalksError, ValueError):
     """A scenario name, file or lever is unknown or malformed."""
 
 
+class OptionsError(TradetalksError, ValueError):
+    """An option of a solver or an analysis is out of its allowed range or set."""
+
+
 class ConvergenceError(TradetalksError, RuntimeError):
     """The equilibrium solver stopped without meeting its tolerance.
 

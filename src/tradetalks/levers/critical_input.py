@@ -1,6 +1,6 @@
 """Chokepoint inputs: a CES nest with elasticity sigma < 1 for a named critical input.
 
-Cobb-Douglas inputs understate what a ban on a low-cost-share input does (MODEL.md section 3);
+Cobb-Douglas inputs understate what a ban on a low-cost-share input does (docs/model.md, section 5.4);
 with ``sigma < 1`` the users' cost rises steeply as the input's price climbs, and its cost
 share moves. ``sigma = 1`` reproduces the Cobb-Douglas results exactly.
 """

@@ -1,9 +1,10 @@
 """Export controls: an export-tax equivalent, an outright ban, or a quantity cap.
 
-The exporter levies the wedge (MODEL.md section 3): revenue or licence rents accrue to it.
+The exporter levies the wedge (docs/model.md, section 5.2): revenue or licence rents accrue to it.
 A ban is the limit of an infinite tax (the flows vanish exactly); a cap is a quantity
 constraint on the total of the controlled flows, met by an endogenous export-tax equivalent
-that is zero when the cap does not bind (:class:`~tradetalks.model.shocks.FlowConstraint`).
+that is zero when the cap does not bind (:class:`~tradetalks.model.shocks.FlowConstraint`;
+docs/model.md, section 5.3).
 China's 2025 rare-earth controls and the US (and allied) chip controls are both expressed
 with this lever: ``exporter = "CHN", products = ["rare-earth-magnets"]``; ``exporters =
 ["USA", "JPN", "KOR", "TWN", "EU27"], products = ["semiconductors", "chip-tools"],

@@ -1,6 +1,6 @@
 """Purchase commitments: "China buys at least 25 Mt of US soybeans a year".
 
-A target on one bilateral (product) flow, met by an endogenous wedge (MODEL.md section 3):
+A target on one bilateral (product) flow, met by an endogenous wedge (docs/model.md, section 5.3):
 an import subsidy the buyer's government pays out of its budget (its tariff revenue falls by
 the subsidy outlay), zero if the target is met anyway. The target is a value at producer
 prices in the baseline's units (USD million); a quantity target is converted with a

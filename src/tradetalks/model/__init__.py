@@ -1,7 +1,14 @@
 """The Caliendo-Parro (2015) model: pure array kernels, shocks and the equilibrium solver."""
 
 from tradetalks.model.decomposition import WelfareDecomposition, decompose, welfare_decomposition
-from tradetalks.model.shocks import Shocks
+from tradetalks.model.equilibrium import Evaluation, System
+from tradetalks.model.sensitivity import (
+    ObjectiveOracle,
+    objective_gradient,
+    objective_gradients,
+    objective_values,
+)
+from tradetalks.model.shocks import CriticalInput, FlowConstraint, Shocks
 from tradetalks.model.solver import (
     Equilibrium,
     SolverInfo,
@@ -11,13 +18,21 @@ from tradetalks.model.solver import (
 )
 
 __all__ = [
+    "CriticalInput",
     "Equilibrium",
+    "Evaluation",
+    "FlowConstraint",
+    "ObjectiveOracle",
     "Shocks",
     "SolverInfo",
     "SolverOptions",
+    "System",
     "WelfareDecomposition",
     "balanced_baseline",
     "decompose",
+    "objective_gradient",
+    "objective_gradients",
+    "objective_values",
     "solve_equilibrium",
     "welfare_decomposition",
 ]

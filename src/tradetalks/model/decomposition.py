@@ -24,9 +24,10 @@ large changes they differ from each other (Mexico's volume-of-trade effect is ab
 with proportional and 1.0 % with log changes) and from the model's exact welfare change
 ``I_hat / P_hat`` (which counts the fall in tariff revenue in full). Report them labelled.
 
-Routes with no trade in the reference world contribute nothing (both sums are weighted by
-reference flows). With proportional changes the terms are not invariant to the numeraire
-at second order; the package's numeraire (world value added fixed) is the paper's.
+The formulas are docs/model.md, eqs. 4.5-4.6. Routes with no trade in the reference world
+contribute nothing (both sums are weighted by reference flows). With proportional changes the
+terms are not invariant to the numeraire at second order; the package's numeraire (world value
+added fixed) is the paper's.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from tradetalks.baseline import Baseline
+from tradetalks.errors import OptionsError
 
 FloatArray = NDArray[np.float64]
 
@@ -138,6 +140,8 @@ def welfare_decomposition(
 ) -> WelfareDecomposition:
     """Caliendo-Parro (2015) terms-of-trade and volume-of-trade effects of a counterfactual.
 
+    docs/model.md, eqs. 4.5-4.6.
+
     Parameters
     ----------
     baseline : Baseline
@@ -160,23 +164,23 @@ def welfare_decomposition(
 
     Raises
     ------
-    ValueError
+    OptionsError
         Wrong shapes, non-positive or non-finite ``c_hat``, negative or non-finite flows, an
         unknown ``change``, or (``change="log"``) a traded route that shuts down.
     """
     if change not in CHANGES:
-        raise ValueError(f"change={change!r}; allowed: {', '.join(CHANGES)}")
+        raise OptionsError(f"change={change!r}; allowed: {', '.join(CHANGES)}")
     n, j = baseline.n_regions, baseline.n_sectors
     c = np.asarray(c_hat, dtype=np.float64)
     f1 = np.asarray(flows, dtype=np.float64)
     if c.shape != (n, j):
-        raise ValueError(f"c_hat has shape {c.shape}, expected {(n, j)}")
+        raise OptionsError(f"c_hat has shape {c.shape}, expected {(n, j)}")
     if f1.shape != (n, n, j):
-        raise ValueError(f"flows has shape {f1.shape}, expected {(n, n, j)}")
+        raise OptionsError(f"flows has shape {f1.shape}, expected {(n, n, j)}")
     if not np.all(np.isfinite(c)) or np.any(c <= 0):
-        raise ValueError("c_hat must be positive and finite")
+        raise OptionsError("c_hat must be positive and finite")
     if not np.all(np.isfinite(f1)) or np.any(f1 < 0):
-        raise ValueError("flows must be non-negative and finite")
+        raise OptionsError("flows must be non-negative and finite")
     f0 = baseline.flows
     traded = f0 > 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -187,7 +191,7 @@ def welfare_decomposition(
     else:
         taxed = traded & (baseline.tariffs > 0)
         if np.any(taxed & (m_hat <= 0)):
-            raise ValueError("change='log': a route traded in the reference world shuts down (log of zero)")
+            raise OptionsError("change='log': a route traded in the reference world shuts down (log of zero)")
         dc = np.log(c)
         with np.errstate(divide="ignore"):
             dm = np.where(m_hat > 0, np.log(np.where(m_hat > 0, m_hat, 1.0)), 0.0)

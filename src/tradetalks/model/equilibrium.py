@@ -1,8 +1,8 @@
 """Equilibrium in changes of the Caliendo-Parro (2015) model as pure array functions.
 
-Notation follows MODEL.md section 2 and Caliendo and Parro (2015, "Estimates of the Trade and
-Welfare Effects of NAFTA", Review of Economic Studies 82(1), eqs. 10-15, "equilibrium in
-relative changes"). Axis order ``[importer n, exporter i, sector j]``.
+Notation follows docs/model.md (sections 1-2, eqs. 2.1-2.14) and Caliendo and Parro (2015,
+"Estimates of the Trade and Welfare Effects of NAFTA", Review of Economic Studies 82(1), eqs.
+10-15, "equilibrium in relative changes"). Axis order ``[importer n, exporter i, sector j]``.
 
 The counterfactual trade cost enters only through ``A[n, i, j] = pi[n, i, j] *
 kappa_hat[n, i, j] ** -theta[j]``, so the unit-cost term factorises as
@@ -30,7 +30,8 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True, eq=False)
 class System:
-    """Arrays of one counterfactual, fixed during the solve (built by :func:`prepare`).
+    """Arrays of one counterfactual, fixed during the solve (built by :func:`prepare`; docs/model.md,
+    eqs. 2.2-2.3).
 
     Attributes
     ----------
@@ -111,7 +112,7 @@ def prepare(
     value_added0: FloatArray,
     deficits: FloatArray,
 ) -> System:
-    """Precompute the shock-dependent arrays (MODEL.md 2, eq. 2-6).
+    """Precompute the shock-dependent arrays (docs/model.md, eqs. 2.1-2.3).
 
     ``kappa_hat = (tau'/tau) * ((1+e')/(1+e)) * d_hat`` (Caliendo-Parro eq. 10 with export taxes).
     Infinite wedges give zero weight; their revenue shares are zero.
@@ -144,7 +145,10 @@ def prepare(
 
 
 def log_unit_cost(sys: System, log_w: FloatArray, log_P: FloatArray) -> FloatArray:
-    """``ln c_hat[n, j] = gamma[n, j] ln w_hat[n] + sum_k gamma[n, k, j] ln P_hat[n, k]`` (CP eq. 11)."""
+    """``ln c_hat[n, j] = gamma[n, j] ln w_hat[n] + sum_k gamma[n, k, j] ln P_hat[n, k]``.
+
+    Unit-cost changes (docs/model.md, eq. 2.4; CP eq. 11).
+    """
     inputs = np.matmul(log_P[..., :, None, :], sys.io_share)[..., 0, :]
     out: FloatArray = sys.va_share * log_w[..., :, None] + inputs
     return out
@@ -191,6 +195,9 @@ def evaluate(
     log_m: FloatArray | None = None,
 ) -> Evaluation:
     """One pass through CP (2015) eqs. 11-15 at the state ``(w_hat, P_hat, X', m)``.
+
+    Computes docs/model.md eqs. 2.4-2.5 and 2.8-2.12 and the labour demand of eq. 2.13, with the
+    critical-input nests of eqs. 5.6-5.8 and the endogenous wedges of eqs. 5.3-5.4.
 
     Parameters
     ----------
@@ -266,7 +273,8 @@ def evaluate(
 
 
 def effective_arrays(sys: System, log_m: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Full ``A`` and ``producer`` arrays with the wedges at ``log_m`` applied (for outputs)."""
+    """Full ``A`` and ``producer`` arrays with the wedges at ``log_m`` applied (for outputs; docs/model.md,
+    eq. 5.3)."""
     A = sys.A.copy()
     producer = sys.producer.copy()
     w = sys.wedges
@@ -278,14 +286,14 @@ def effective_arrays(sys: System, log_m: FloatArray) -> tuple[FloatArray, FloatA
 
 
 def trade_shares(sys: System, ev: Evaluation) -> FloatArray:
-    """Counterfactual expenditure shares ``pi'[n, i, j]`` (CP eq. 13)."""
+    """Counterfactual expenditure shares ``pi'[n, i, j]`` (docs/model.md, eq. 2.6; CP eq. 13)."""
     A, _ = effective_arrays(sys, ev.log_m)
     out: FloatArray = A * ev.cost_term[None, :, :] / ev.phi[:, None, :]
     return out
 
 
 def trade_flows(sys: System, ev: Evaluation) -> FloatArray:
-    """Counterfactual flows at producer prices ``pi' X' / (tau' (1 + e'))``."""
+    """Counterfactual flows at producer prices ``pi' X' / (tau' (1 + e'))`` (docs/model.md, eq. 2.7)."""
     _, producer = effective_arrays(sys, ev.log_m)
     out: FloatArray = producer * ev.cost_term[None, :, :] * ev.spending_ratio[:, None, :]
     return out

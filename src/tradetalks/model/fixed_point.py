@@ -6,6 +6,7 @@ state to the prices and spending it implies (Caliendo-Parro 2015, eqs. 11-15), m
 toward labour-market clearing by a Newton-scaled step and the wedges toward their targets.
 The map accepts a batch of states (leading axes) and complex states, so that complex-step
 derivatives of the whole equilibrium come from the same code (:mod:`.sensitivity`).
+See docs/model.md, section 3.1 (eqs. 3.1-3.4).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def wage_step(sys: System, ev: Evaluation) -> FloatArray:
     ``c_nj`` by ``gamma_nj`` %, and each buyer ``m``'s share ``pi_mnj`` falls by
     ``theta_j gamma_nj (1 - pi_mnj)`` % (CP eq. 13). So
     ``eps_n = sum_j (L_nj / L_n) theta_j gamma_nj (1 - sum_m s_mnj pi_mnj)``, with ``s_mnj`` the
-    share of ``n``'s sales of ``j`` going to ``m``. The step is the diagonal of the Newton step.
+    share of ``n``'s sales of ``j`` going to ``m``. The step is the diagonal of the Newton step
+    (docs/model.md, eq. 3.3).
     """
     m = ev.spending_ratio
     sales = sys.producer * ev.cost_term[None, :, :] * m[:, None, :]  # [m, n, j]
@@ -49,7 +51,10 @@ def wage_step(sys: System, ev: Evaluation) -> FloatArray:
 
 @dataclass(frozen=True, eq=False)
 class FixedPointMap:
-    """``T`` for one system on one baseline; call it on a state (or a batch of states)."""
+    """``T`` for one system on one baseline; call it on a state (or a batch of states).
+
+    State and map of docs/model.md, eqs. 3.1-3.2.
+    """
 
     sys: System
     spending0: FloatArray
@@ -93,7 +98,11 @@ class FixedPointMap:
         return evaluate(self.sys, log_w, log_P, x_rel * self.spending0, lm)
 
     def __call__(self, z: Array) -> tuple[Array, FloatArray]:
-        """``(T(z), err)``; ``err`` is the largest absolute residual (per batch member)."""
+        """``(T(z), err)``; ``err`` is the largest absolute residual (per batch member).
+
+        The update of docs/model.md, eq. 3.2 (factor market eq. 2.13, numeraire eq. 2.14, wedges
+        eq. 5.5) and the convergence measure of eq. 3.4.
+        """
         log_w, log_P, x_rel, log_m = self.unpack(z)
         ev = self.evaluate(z)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,7 +1,7 @@
 """CES nests for critical (chokepoint) inputs inside the Cobb-Douglas production function.
 
 For a nested user cell ``(n, j)`` with critical input ``k``, baseline cost share ``s`` and
-elasticity ``sigma`` (MODEL.md section 3):
+elasticity ``sigma`` (docs/model.md, section 5.4, eqs. 5.6-5.8):
 
 ``c_hat = ((1 - s) c_cd_hat^(1 - sigma) + s P_hat[n, k]^(1 - sigma))^(1 / (1 - sigma))``,
 
@@ -34,7 +34,8 @@ class Nests:
 
 
 def nested_log_cost(nests: Nests, log_c_cd: FloatArray, log_P: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Log unit cost and the critical input's new cost share at the nested cells.
+    """Log unit cost and the critical input's new cost share at the nested cells (docs/model.md,
+    eqs. 5.6-5.8).
 
     Parameters
     ----------
@@ -60,7 +61,10 @@ def nested_log_cost(nests: Nests, log_c_cd: FloatArray, log_P: FloatArray) -> tu
 def effective_shares(
     nests: Nests, va_share: FloatArray, io_share: FloatArray, share: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Value-added and input-output shares with the nested cells' shares moved to ``share``."""
+    """Value-added and input-output shares with the nested cells' shares moved to ``share``.
+
+    The shares in effect of docs/model.md, eq. 5.8.
+    """
     scale = (1.0 - share) / (1.0 - nests.s)
     va = va_share.copy()
     va[nests.n, nests.j] *= scale

@@ -9,7 +9,7 @@ directions are tariff changes, compiled into a complex :class:`System` each.
 
 This is used for gradients of government objectives with respect to tariffs
 (:mod:`tradetalks.analyses.objectives`), and is checked against finite differences of full
-re-solves in the tests.
+re-solves in the tests. See docs/model.md, section 6 (eqs. 6.1-6.3).
 """
 
 from __future__ import annotations
@@ -43,7 +43,10 @@ def fixed_point_map(baseline: Baseline, shocks: Shocks) -> FixedPointMap:
 
 
 def state_jacobian(fp: FixedPointMap, z: FloatArray, chunk: int = 96) -> FloatArray:
-    """``T_z`` at ``z`` as a dense ``(dim, dim)`` matrix, by batched complex steps."""
+    """``T_z`` at ``z`` as a dense ``(dim, dim)`` matrix, by batched complex steps.
+
+    docs/model.md, eq. 6.2.
+    """
     dim = z.size
     out = np.empty((dim, dim))
     for start in range(0, dim, chunk):
@@ -61,7 +64,7 @@ DENSE_MAX = 1500
 
 
 def state_sensitivity(fp: FixedPointMap, z: FloatArray, rhs: FloatArray, tol: float = 1e-9) -> FloatArray:
-    """Solve ``(I - T_z) X = rhs`` for ``X`` (``rhs``: one column per parameter).
+    """Solve ``(I - T_z) X = rhs`` for ``X`` (``rhs``: one column per parameter; docs/model.md, eq. 6.1).
 
     Small systems build ``T_z`` densely (batched complex steps) and factorise it; large ones run
     GMRES per column with ``T_z v = Im T(z + i h v) / h`` as the operator.
@@ -142,7 +145,10 @@ def _anderson_linear(
 def tariff_system_map(
     fp: FixedPointMap, baseline: Baseline, shocks: Shocks, direction: FloatArray
 ) -> FixedPointMap:
-    """The same map with tariffs ``t' + i h direction`` (a complex system; same wage step)."""
+    """The same map with tariffs ``t' + i h direction`` (a complex system; same wage step).
+
+    Its imaginary part gives a column of ``T_p`` (docs/model.md, eq. 6.2).
+    """
     tariffs = shocks.tariff_levels(baseline).astype(np.complex128) + 1j * STEP * direction
     return dataclasses.replace(fp, sys=build_system(baseline, shocks, tariffs))
 
@@ -153,6 +159,8 @@ def objective_gradient(
     objective: Callable[[System, Evaluation], NDArray[np.generic]],
 ) -> tuple[float, FloatArray]:
     """Value and gradient of ``objective(evaluation at the solution)`` along tariff directions.
+
+    The total derivative of docs/model.md, eq. 6.3.
 
     Parameters
     ----------
@@ -177,7 +185,10 @@ def objective_gradients(
     directions: Sequence[FloatArray],
     objectives: Sequence[Callable[[System, Evaluation], NDArray[np.generic]]],
 ) -> tuple[FloatArray, FloatArray]:
-    """Values ``(M,)`` and gradients ``(M, K)`` of several objectives from one sensitivity solve."""
+    """Values ``(M,)`` and gradients ``(M, K)`` of several objectives from one sensitivity solve.
+
+    docs/model.md, eqs. 6.1-6.3.
+    """
     base, shocks = eq.baseline, eq.shocks
     fp = fixed_point_map(base, shocks)
     z = np.asarray(eq.state, dtype=np.float64)
@@ -192,6 +203,19 @@ def objective_gradients(
         for q, obj in enumerate(objectives):
             grads[q, k] = float(np.imag(obj(m.sys, ev_k))) / STEP
     return values, grads
+
+
+def objective_values(
+    eq: Equilibrium, objectives: Sequence[Callable[[System, Evaluation], NDArray[np.generic]]]
+) -> FloatArray:
+    """Values of objectives ``objective(system, evaluation)`` at a solved equilibrium ``eq``.
+
+    Any shocks are allowed (constraints and nests included): the objectives are evaluated once
+    at the solution state, with no derivative.
+    """
+    fp = FixedPointMap.build(eq.baseline, build_system(eq.baseline, eq.shocks))
+    ev = fp.evaluate(np.asarray(eq.state))
+    return np.array([float(np.real(obj(fp.sys, ev))) for obj in objectives])
 
 
 class ObjectiveOracle:

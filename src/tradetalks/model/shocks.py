@@ -5,7 +5,7 @@ A :class:`Shocks` holds *new levels* of policy wedges on a baseline's axes
 ``e'`` (set by the exporter; the tax equivalent of a licence regime or quota; ``inf`` is a ban),
 iceberg-cost changes ``d_hat`` and, optionally, new trade deficits ``D'``. Anything left ``None``
 stays at its baseline value. The solver sees only these arrays (Caliendo and Parro 2015, eq. 5:
-``kappa_hat = tau_hat * (1 + e)_hat * d_hat``).
+``kappa_hat = tau_hat * (1 + e)_hat * d_hat``; docs/model.md, section 2.1 and eq. 2.1).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ class FlowConstraint:
 
     ``cap``: the flows' total value (producer prices) may not exceed ``target``; the wedge is an
     export tax equivalent ``e >= 0`` set by the exporter (licence rents accrue to it), zero when
-    the cap does not bind (MODEL.md 3: "a quantity cap is solved for its endogenous tax
-    equivalent"). ``floor``: the total must reach at least ``target`` (a purchase commitment);
+    the cap does not bind (docs/model.md, section 5.3: a quantity cap is solved for its endogenous
+    tax equivalent). ``floor``: the total must reach at least ``target`` (a purchase commitment);
     the wedge is an import subsidy ``s >= 0`` paid out of the buyer's tariff revenue (its
     budget), zero when the commitment is met anyway.
 
@@ -68,7 +68,7 @@ class FlowConstraint:
 class CriticalInput:
     """A CES nest for a critical input (a chokepoint) in some region-sectors.
 
-    Unit cost of a user sector becomes (MODEL.md 3)
+    Unit cost of a user sector becomes (docs/model.md, eqs. 5.6-5.8)
     ``c_hat = ((1 - s) c_cd_hat^(1 - sigma) + s P_hat[k]^(1 - sigma))^(1 / (1 - sigma))``, with ``s``
     the baseline cost share of input ``k`` and ``c_cd`` the Cobb-Douglas composite of value
     added and the other inputs; the share of ``k`` moves as ``s' = s (P_hat[k] / c_hat)^(1 - sigma)``
@@ -112,7 +112,8 @@ class Shocks:
     iceberg_hat : ndarray (N, N, J), optional
         Proportional change in iceberg trade costs ``d_hat > 0`` (``inf`` closes the route).
     deficits : ndarray (N,), optional
-        New trade deficits ``D'`` in the units of the baseline flows (numeraire: world value added).
+        New trade deficits ``D'`` in the units of the baseline flows (numeraire: world value added;
+        docs/model.md, eq. 2.15).
     constraints : tuple of FlowConstraint
         Quantity caps and purchase floors met by endogenous wedges.
     critical_inputs : tuple of CriticalInput

@@ -10,6 +10,7 @@ multisecant quasi-Newton method (see :mod:`tradetalks.model.anderson`); it typic
 tens of passes where the paper's nested algorithm needs thousands (``bench/bench_solver.py``).
 
 The solver never returns an unconverged answer: it raises :class:`ConvergenceError`.
+See docs/model.md, section 3 (the equations it solves: section 2).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
-from tradetalks.errors import ConvergenceError
+from tradetalks.errors import ConvergenceError, OptionsError
 from tradetalks.model.anderson import anderson
 from tradetalks.model.equilibrium import Evaluation, System, trade_flows, trade_shares
 from tradetalks.model.fixed_point import FixedPointMap
@@ -48,7 +49,7 @@ class SolverOptions:
         ``fixed``: trade deficits held at their baseline values in units of world value added
         (the numeraire). ``balanced``: first solve the baseline with zero deficits (as Ossa 2014
         and the NAFTA numbers of Caliendo-Parro 2015 do), then apply the shocks from there; the
-        result's ``baseline`` is that zero-deficit world.
+        result's ``baseline`` is that zero-deficit world (docs/model.md, section 2.4).
     tol : float
         Largest absolute residual accepted, in log points for prices and wages and relative
         units for spending.
@@ -68,15 +69,15 @@ class SolverOptions:
 
     def __post_init__(self) -> None:
         if self.closure not in CLOSURES:
-            raise ValueError(f"SolverOptions.closure={self.closure!r}; allowed: {', '.join(CLOSURES)}")
+            raise OptionsError(f"SolverOptions.closure={self.closure!r}; allowed: {', '.join(CLOSURES)}")
         if self.method not in METHODS:
-            raise ValueError(f"SolverOptions.method={self.method!r}; allowed: {', '.join(METHODS)}")
+            raise OptionsError(f"SolverOptions.method={self.method!r}; allowed: {', '.join(METHODS)}")
         if not (0 < self.tol < 1e-3):
-            raise ValueError(f"SolverOptions.tol={self.tol!r}; allowed: 0 < tol < 1e-3")
+            raise OptionsError(f"SolverOptions.tol={self.tol!r}; allowed: 0 < tol < 1e-3")
         if self.max_iter < 1:
-            raise ValueError(f"SolverOptions.max_iter={self.max_iter!r}; allowed: a positive integer")
+            raise OptionsError(f"SolverOptions.max_iter={self.max_iter!r}; allowed: a positive integer")
         if not (1 <= self.memory <= 50):
-            raise ValueError(f"SolverOptions.memory={self.memory!r}; allowed: 1..50")
+            raise OptionsError(f"SolverOptions.memory={self.memory!r}; allowed: 1..50")
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,9 @@ def solve_equilibrium(
 ) -> Equilibrium:
     """Solve one counterfactual on ``baseline`` with deficits as given by ``shocks``.
 
+    The equilibrium of docs/model.md, eqs. 2.1-2.15, by the fixed point of eqs. 3.1-3.5; the
+    stopping rule is that of section 3.3.
+
     ``start`` is an optional starting state (the ``state`` of a nearby solved equilibrium on the
     same baseline with the same constraints), which saves iterations in sequences of solves.
 
@@ -162,7 +166,7 @@ def solve_equilibrium(
     z0 = fp.start()
     if start is not None:
         if start.shape != z0.shape:
-            raise ValueError(f"start state has shape {start.shape}, expected {z0.shape}")
+            raise OptionsError(f"start state has shape {start.shape}, expected {z0.shape}")
         z0 = np.array(start, dtype=np.float64)
     memory = opts.memory if opts.method == "anderson" else 0
     if memory:
@@ -231,6 +235,8 @@ _BALANCED: weakref.WeakKeyDictionary[Baseline, Baseline] = weakref.WeakKeyDictio
 
 def balanced_baseline(baseline: Baseline, options: SolverOptions | None = None) -> Baseline:
     """The baseline world re-solved with zero trade deficits (cached per baseline).
+
+    The ``balanced`` closure of docs/model.md, section 2.4.
 
     Caliendo and Parro (2015, section 4) and Ossa (2014) compute counterfactuals from this
     world; its flows are an exact equilibrium of the model, so it closes like any baseline.

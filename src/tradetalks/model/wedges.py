@@ -11,6 +11,7 @@ makes a non-binding constraint's wedge exactly zero.
 
 Rather than rebuilding the ``N^2 J`` arrays of :class:`~tradetalks.model.equilibrium.System`
 at every pass, the wedges enter as corrections on the constrained cells only.
+See docs/model.md, section 5.3 (eqs. 5.3-5.5).
 """
 
 from __future__ import annotations
@@ -57,7 +58,10 @@ class Wedges:
 
 
 def cell_arrays(w: Wedges, log_m: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """``(A, tariff, producer, xtax)`` shares of the constrained cells at multipliers ``exp(log_m)``."""
+    """``(A, tariff, producer, xtax)`` shares of the constrained cells at multipliers ``exp(log_m)``.
+
+    docs/model.md, eq. 5.3 (the shares of eq. 2.3 with the wedge applied).
+    """
     m = np.exp(log_m[w.group])
     tau = np.where(w.on_tariff[w.group], w.tau1 * m, w.tau1)
     ex = np.where(w.on_tariff[w.group], w.ex1, w.ex1 * m)
@@ -75,14 +79,20 @@ def corrections(w: Wedges, log_m: FloatArray) -> tuple[FloatArray, FloatArray, F
 
 
 def group_flows(w: Wedges, producer: FloatArray, cost_term: FloatArray, ratio: FloatArray) -> FloatArray:
-    """Value of each group's flows at producer prices, ``sum_c producer_c c_hat^-theta X'/Phi``."""
+    """Value of each group's flows at producer prices, ``sum_c producer_c c_hat^-theta X'/Phi``.
+
+    docs/model.md, eq. 5.4.
+    """
     cell = producer * cost_term[w.i, w.j] * ratio[w.n, w.j]
     out: FloatArray = np.bincount(w.group, weights=cell, minlength=w.size).astype(np.float64)
     return out
 
 
 def update(w: Wedges, log_m: FloatArray, flows: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Projected update of the multipliers and its size in log-flow units (the residual)."""
+    """Projected update of the multipliers and its size in log-flow units (the residual).
+
+    docs/model.md, eq. 5.5.
+    """
     with np.errstate(divide="ignore"):
         gap = np.log(flows) - w.log_target
     gap = np.where(np.isfinite(gap), gap, np.where(flows > 0, 0.0, -50.0))
