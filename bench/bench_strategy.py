@@ -19,6 +19,7 @@ import tradetalks as tt
 from tradetalks.analyses.deals import DealSpace, Issue, Option, load_deal_space, solve_deal_space
 from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.optimal import optimal_tariffs
+from tradetalks.analyses.options import DealOptions
 from tradetalks.levers import TariffChange, TradeCostChange
 
 LEVELS = (-20, -10, 0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 125)
@@ -64,7 +65,7 @@ def main() -> None:
         space = big_space()
         base = tt.load_baseline("default")
         t0 = time.perf_counter()
-        deals = solve_deal_space(base, space, workers=args.workers)
+        deals = solve_deal_space(base, space, options=DealOptions(workers=args.workers))
         t = time.perf_counter() - t0
         tab = deals.table
         print(

@@ -6,13 +6,18 @@ everything that is about real numbers uses the shipped baselines or the raw data
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from tradetalks.baseline import Baseline
 from tradetalks.data.paths import find_data_dir
+from tradetalks.data.store import save_baseline
+from tradetalks.model import balanced_baseline
 
 
 def make_world(
@@ -60,3 +65,27 @@ def data_dir() -> Path:
     if found is None:
         pytest.skip("raw data directory not found (set TRADETALKS_DATA or place it at ../shared/data)")
     return found
+
+
+@pytest.fixture(scope="session")
+def toy_dir(tmp_path_factory) -> str:
+    """A saved 4 x 3 deficit-free toy world: strategy calls on it take a second or two."""
+    path = tmp_path_factory.mktemp("toy")
+    save_baseline(balanced_baseline(make_world(n=4, j=3, seed=21)).replace(name="toy"), path)
+    return str(path)
+
+
+def write_deal_space(space: Mapping[str, Any], path: Path) -> Path:
+    """Write a deal-space table (as ``parse_deal_space`` takes it) as a TOML file."""
+    lines = [f'name = "{space["name"]}"', f"parties = {json.dumps(list(space['parties']))}", "[disagreement]"]
+    lines += [f'{k} = "{v}"' for k, v in space["disagreement"].items()]
+    for issue in space["issues"]:
+        lines += ["[[issues]]", f'name = "{issue["name"]}"']
+        for opt in issue["options"]:
+            levers = ", ".join(
+                "{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in lever.items()) + "}"
+                for lever in opt["levers"]
+            )
+            lines += ["[[issues.options]]", f'name = "{opt["name"]}"', f"levers = [{levers}]"]
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.analyses.test_deals import SPACE
-from tests.conftest import make_world
+from tests.conftest import write_deal_space
 from tradetalks.cli import main
-from tradetalks.data.store import save_baseline
-from tradetalks.model.solver import balanced_baseline
-
-
-@pytest.fixture(scope="module")
-def toy_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("toy")
-    save_baseline(balanced_baseline(make_world(n=4, j=3, seed=21)).replace(name="toy"), path)
-    return str(path)
 
 
 def test_optimal_tariff_json(toy_dir, capsys):
@@ -38,19 +27,7 @@ def test_war_table_and_json(toy_dir, capsys):
 
 
 def test_deals_json_flags(tmp_path, capsys):
-
-    lines = ['name = "mini"', 'parties = ["USA", "CHN"]', "[disagreement]"]
-    lines += [f'{k} = "{v}"' for k, v in SPACE["disagreement"].items()]
-    for issue in SPACE["issues"]:
-        lines += ["[[issues]]", f'name = "{issue["name"]}"']
-        for opt in issue["options"]:
-            levers = ", ".join(
-                "{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in lever.items()) + "}"
-                for lever in opt["levers"]
-            )
-            lines += ["[[issues.options]]", f'name = "{opt["name"]}"', f"levers = [{levers}]"]
-    path = tmp_path / "mini.toml"
-    path.write_text("\n".join(lines) + "\n")
+    path = write_deal_space(SPACE, tmp_path / "mini.toml")
     assert main(["deals", str(path), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["parties"] == ["USA", "CHN"] and len(doc["packages"]) == 12

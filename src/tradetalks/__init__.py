@@ -2,44 +2,62 @@
 
 A multi-region, multi-sector general-equilibrium trade model with input-output links and
 tariff revenue (Caliendo and Parro 2015), calibrated on real data, with the levers of the
-October 2025 US-China talks on top.
+October 2025 US-China talks on top. One call per job:
 
 >>> import tradetalks as tt
->>> base = tt.load_baseline("default")                     # doctest: +SKIP
->>> shocks = tt.load_scenario("us-100").compile(base)      # doctest: +SKIP
->>> tt.solve(base, shocks).summary()                       # doctest: +SKIP
+>>> run = tt.run("us-100-retaliation", baseline="default", date="pre-summit-2025-10-15")  # doctest: +SKIP
+>>> run.summary()                                                  # doctest: +SKIP
+>>> tt.optimal_tariff("USA", against="CHN").summary()              # doctest: +SKIP
+>>> tt.war("USA,CHN", bilateral=True).report().to_text()           # doctest: +SKIP
+>>> tt.talks("USA,CHN", threat="us-100-retaliation").to_dict()     # doctest: +SKIP
+>>> tt.deals("busan-2025").summary()                               # doctest: +SKIP
+
+Every result has ``summary()``, ``frames()``, ``to_dict()``, ``report()`` and ``provenance``.
 """
 
-from tradetalks.api import solve
+from tradetalks._version import __version__
+from tradetalks.analyses.options import DealOptions, OptimizerOptions, TalksOptions, WarOptions
+from tradetalks.api import ScenarioRun, deals, optimal_tariff, run, solve, talks, war
 from tradetalks.baseline import Baseline
-from tradetalks.errors import ConvergenceError, DataError, ScenarioError, ShockError, TradetalksError
+from tradetalks.data.catalog import load_baseline
+from tradetalks.errors import (
+    ConvergenceError,
+    DataError,
+    OptionsError,
+    ScenarioError,
+    ShockError,
+    TradetalksError,
+)
 from tradetalks.model import Shocks, SolverOptions
-from tradetalks.results import Result, compare
+from tradetalks.results import Provenance, Result, compare
 from tradetalks.scenarios import Scenario, load_scenario
-
-__version__ = "0.1.0"
-
-
-def load_baseline(name_or_path: str = "default") -> Baseline:
-    """Load a shipped baseline by name (``default``, ``icio2022-full``) or from a directory."""
-    from tradetalks.data.catalog import load_baseline as _load
-
-    return _load(name_or_path)
-
 
 __all__ = [
     "Baseline",
     "ConvergenceError",
     "DataError",
+    "DealOptions",
+    "OptimizerOptions",
+    "OptionsError",
+    "Provenance",
     "Result",
     "Scenario",
     "ScenarioError",
+    "ScenarioRun",
     "ShockError",
     "Shocks",
     "SolverOptions",
+    "TalksOptions",
     "TradetalksError",
+    "WarOptions",
+    "__version__",
     "compare",
+    "deals",
     "load_baseline",
     "load_scenario",
+    "optimal_tariff",
+    "run",
     "solve",
+    "talks",
+    "war",
 ]

@@ -1,6 +1,7 @@
 """The baseline: one year of a multi-region input-output world, labelled and checked.
 
-A :class:`Baseline` stores the primitive arrays of Caliendo and Parro (2015, section 3);
+A :class:`Baseline` stores the primitive arrays of Caliendo and Parro (2015, section 3;
+docs/model.md, section 1);
 everything else (spending, shares, value added, deficits, final-demand shares) is derived
 from them, so the accounting identities of the model hold by construction and a single
 check (:meth:`Baseline.check`) proves that the baseline is an equilibrium at hat = 1.
@@ -138,18 +139,19 @@ class Baseline:
 
     @cached_property
     def gross_output(self) -> FloatArray:
-        """``Y[i, j]``: gross output at producer prices (sum of sales over importers)."""
+        """``Y[i, j]``: gross output at producer prices, the sum of sales over importers
+        (docs/model.md, eq. 1.1)."""
         return _frozen(self.flows.sum(axis=0))
 
     @cached_property
     def spending(self) -> FloatArray:
-        """``X[n, j]``: tariff-inclusive spending on sector ``j`` (final + intermediate)."""
+        """``X[n, j]``: tariff-inclusive spending on sector ``j`` (final + intermediate; eq. 1.2)."""
         return _frozen((self.flows * (1.0 + self.tariffs)).sum(axis=1))
 
     @cached_property
     def shares(self) -> FloatArray:
         """``pi[n, i, j]``: expenditure shares, tariff-inclusive; a sector ``n`` does not buy
-        at all gets ``pi[n, n, j] = 1`` by convention (it enters no equation)."""
+        at all gets ``pi[n, n, j] = 1`` by convention (it enters no equation; eq. 1.3)."""
         spend = self.flows * (1.0 + self.tariffs)
         tot = spend.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -161,40 +163,40 @@ class Baseline:
 
     @cached_property
     def value_added(self) -> FloatArray:
-        """``VA[n] = w_n L_n``: value added."""
+        """``VA[n] = w_n L_n``: value added (eq. 1.4)."""
         return _frozen((self.va_share * self.gross_output).sum(axis=1))
 
     @cached_property
     def tariff_revenue(self) -> FloatArray:
-        """``R[n]``: tariff revenue collected by importer ``n``."""
+        """``R[n]``: tariff revenue collected by importer ``n`` (eq. 1.5)."""
         return _frozen((self.flows * self.tariffs).sum(axis=(1, 2)))
 
     @cached_property
     def deficit(self) -> FloatArray:
-        """``D[n]``: trade deficit, imports minus exports at producer prices (home sales cancel)."""
+        """``D[n]``: trade deficit, imports minus exports at producer prices (home sales cancel; eq. 1.6)."""
         return _frozen(self.flows.sum(axis=(1, 2)) - self.flows.sum(axis=(0, 2)))
 
     @cached_property
     def income(self) -> FloatArray:
-        """``I[n] = VA + R + D``: final spending."""
+        """``I[n] = VA + R + D``: final spending (eq. 1.7)."""
         return _frozen(self.value_added + self.tariff_revenue + self.deficit)
 
     @cached_property
     def final_demand(self) -> FloatArray:
-        """``F[n, j] = X[n, j] - sum_k io_share[n, j, k] Y[n, k]``: final spending by sector."""
+        """``F[n, j] = X[n, j] - sum_k io_share[n, j, k] Y[n, k]``: final spending by sector (eq. 1.8)."""
         inter = np.einsum("njk,nk->nj", self.io_share, self.gross_output)
         return _frozen(self.spending - inter)
 
     @cached_property
     def alpha(self) -> FloatArray:
-        """``alpha[n, j]``: final-demand shares (sum to 1 over ``j``)."""
+        """``alpha[n, j]``: final-demand shares (sum to 1 over ``j``; eq. 1.9)."""
         inc = self.income
         safe = np.where(inc > 0, inc, 1.0)
         return _frozen(self.final_demand / safe[:, None])
 
     # ------------------------------------------------------------------ checks
     def closure_residuals(self) -> dict[str, float]:
-        """Largest relative violation of each accounting identity of the baseline.
+        """Largest relative violation of each accounting identity of the baseline (eq. 1.10).
 
         ``final_demand_negative``: most negative final demand relative to the region's spending;
         ``alpha_sum``: deviation of the final-demand shares from summing to one;

@@ -8,6 +8,7 @@ import pytest
 import tradetalks as tt
 from tradetalks.analyses import bargaining as bg
 from tradetalks.analyses.deals import load_deal_space, parse_deal_space, solve_deal_space
+from tradetalks.analyses.options import DealOptions
 from tradetalks.errors import ScenarioError
 
 SPACE = {
@@ -101,14 +102,16 @@ def test_purchase_packages_meet_their_target_and_win_sets_filter(deals):
 
 
 def test_results_do_not_depend_on_the_number_of_workers(base, deals, tmp_path):
-    two = solve_deal_space(base, parse_deal_space(SPACE, "test"), workers=2, cache_dir=tmp_path)
+    two = solve_deal_space(
+        base, parse_deal_space(SPACE, "test"), options=DealOptions(workers=2, cache_dir=tmp_path)
+    )
     cols = ["payoff_USA", "payoff_CHN", "welfare_JPN"]
     np.testing.assert_allclose(
         two.table[cols].to_numpy(), deals.table[cols].to_numpy(), rtol=1e-8, atol=1e-12
     )
     assert (two.table["nash"] == deals.table["nash"]).all()
     # cached: the second call reads the table instead of solving
-    again = solve_deal_space(base, parse_deal_space(SPACE, "test"), cache_dir=tmp_path)
+    again = solve_deal_space(base, parse_deal_space(SPACE, "test"), options=DealOptions(cache_dir=tmp_path))
     np.testing.assert_allclose(again.table[cols].to_numpy(), two.table[cols].to_numpy(), rtol=1e-12)
     assert again.seconds < two.seconds
 

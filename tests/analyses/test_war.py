@@ -9,6 +9,7 @@ import tradetalks as tt
 from tests.conftest import make_world
 from tradetalks.analyses.objectives import Government, StrategicTerm
 from tradetalks.analyses.optimal import TariffPolicy, optimal_tariffs
+from tradetalks.analyses.options import TalksOptions, WarOptions
 from tradetalks.analyses.war import Player, nash_war
 from tradetalks.model.sensitivity import objective_gradient
 from tradetalks.model.solver import solve_equilibrium
@@ -73,7 +74,7 @@ def test_political_weight_raises_the_protected_sectors_tariff(toy):
 
 def test_nash_war_is_a_fixed_point_no_player_gains_by_deviating(toy):
     players = [Player(Government("R0"), ("R1",)), Player(Government("R1"), ("R0",))]
-    war = nash_war(toy, players, tol=1e-6)
+    war = nash_war(toy, players, options=WarOptions(tol=1e-6))
     assert war.rounds >= 2 and war.max_change <= 1e-6
     nash = war.result.equilibrium.shocks.tariff_levels(toy)
     for player in players:
@@ -107,10 +108,10 @@ def test_talks_from_a_nash_war(toy):
     from tradetalks.analyses.talks import bargain
 
     players = [Player(Government("R0"), ("R1",)), Player(Government("R1"), ("R0",))]
-    war = nash_war(toy, players, tol=1e-7)
+    war = nash_war(toy, players, options=WarOptions(tol=1e-7))
     d = war.result.equilibrium.shocks
-    nash = bargain(toy, players, d, solution="nash")
-    equal = bargain(toy, players, d, solution="equal-gains")
+    nash = bargain(toy, players, d, options=TalksOptions(solution="nash"))
+    equal = bargain(toy, players, d, options=TalksOptions(solution="equal-gains"))
     assert (nash.gains > 0).all() and (equal.gains > 0).all()
     assert equal.gains["R0"] == pytest.approx(equal.gains["R1"], rel=1e-6)
     # each solution is best by its own criterion

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from tradetalks.errors import OptionsError
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -32,16 +34,17 @@ def _check(u: FloatArray, d: FloatArray) -> tuple[FloatArray, FloatArray]:
     u = np.asarray(u, dtype=np.float64)
     d = np.asarray(d, dtype=np.float64)
     if u.ndim != 2 or u.shape[1] != 2:
-        raise ValueError(f"payoffs must have shape (K, 2), got {u.shape}")
+        raise OptionsError(f"payoffs must have shape (K, 2), got {u.shape}")
     if d.shape != (2,):
-        raise ValueError(f"disagreement point must have shape (2,), got {d.shape}")
+        raise OptionsError(f"disagreement point must have shape (2,), got {d.shape}")
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(d))):
-        raise ValueError("payoffs and disagreement point must be finite")
+        raise OptionsError("payoffs and disagreement point must be finite")
     return u, d
 
 
 def pareto_frontier(u: FloatArray) -> BoolArray:
-    """Mask of Pareto-efficient packages (ties: equal payoff pairs are all efficient)."""
+    """Mask of Pareto-efficient packages (ties: equal payoff pairs are all efficient;
+    docs/model.md, eq. 7.8)."""
     u = np.asarray(u, dtype=np.float64)
     order = np.lexsort((-u[:, 1], -u[:, 0]))  # by u1 desc, then u2 desc
     mask = np.zeros(len(u), dtype=bool)
@@ -58,7 +61,7 @@ def pareto_frontier(u: FloatArray) -> BoolArray:
 
 
 def zopa(u: FloatArray, d: FloatArray, strict: bool = True) -> BoolArray:
-    """Packages both parties prefer to the disagreement point (strictly by default)."""
+    """Packages both parties prefer to the disagreement point (strictly by default; eq. 7.9)."""
     u, d = _check(u, d)
     gains = u - d
     out: BoolArray = np.all(gains > 0, axis=1) if strict else np.all(gains >= 0, axis=1)
@@ -74,14 +77,14 @@ def _pick(score: FloatArray, mask: BoolArray, tiebreak: FloatArray) -> int | Non
 
 
 def nash_solution(u: FloatArray, d: FloatArray) -> int | None:
-    """Index of the Nash bargaining package, or None when the ZOPA is empty."""
+    """Index of the Nash bargaining package, or None when the ZOPA is empty (eq. 7.10)."""
     u, d = _check(u, d)
     g = u - d
     return _pick(g[:, 0] * g[:, 1], zopa(u, d), g.sum(axis=1))
 
 
 def kalai_smorodinsky(u: FloatArray, d: FloatArray) -> int | None:
-    """Index of the Kalai-Smorodinsky package, or None when the ZOPA is empty."""
+    """Index of the Kalai-Smorodinsky package, or None when the ZOPA is empty (eq. 7.11)."""
     u, d = _check(u, d)
     mask = zopa(u, d)
     if not mask.any():
@@ -93,7 +96,7 @@ def kalai_smorodinsky(u: FloatArray, d: FloatArray) -> int | None:
 
 
 def equal_gains(u: FloatArray, d: FloatArray) -> int | None:
-    """Index of the package maximising the smaller gain (Ossa 2014's equal-gains talks)."""
+    """Index of the package maximising the smaller gain (Ossa 2014's equal-gains talks; eq. 7.12)."""
     u, d = _check(u, d)
     g = u - d
     return _pick(g.min(axis=1), zopa(u, d), g.sum(axis=1))
@@ -117,7 +120,7 @@ def rubinstein(
     outside: tuple[float, float] | None = None,
     max_iter: int = 10_000,
 ) -> Bargain:
-    """Stationary SPE of alternating offers over a finite package set.
+    """Stationary SPE of alternating offers over a finite package set (docs/model.md, eq. 7.13).
 
     Each period the proposer offers the package it likes best among those the responder
     accepts: packages giving the responder at least ``max(outside_r, discount_r * V_r)``, where
@@ -133,7 +136,7 @@ def rubinstein(
     out = np.zeros(2) if outside is None else np.asarray(outside, dtype=np.float64)
     dl = np.asarray(discount, dtype=np.float64)
     if np.any(dl <= 0) or np.any(dl >= 1):
-        raise ValueError(f"discount factors must be in (0, 1), got {discount}")
+        raise OptionsError(f"discount factors must be in (0, 1), got {discount}")
     feasible = np.all(g >= out, axis=1)
     if not feasible.any():
         return Bargain(None, 0, first, (float(out[0]), float(out[1])))
@@ -164,7 +167,8 @@ def concession(
     beta: tuple[float, float] = (1.0, 1.0),
     first: int = 0,
 ) -> Bargain:
-    """Time-based concession: each side's aspiration falls from its best ZOPA payoff to zero.
+    """Time-based concession: each side's aspiration falls from its best ZOPA payoff to zero
+    (docs/model.md, eq. 7.14).
 
     Party ``i``'s target at round ``t`` is ``best_i (1 - (t / rounds)^(1 / beta_i))``: ``beta < 1``
     concedes late (Boulware), ``beta > 1`` early (Conceder). The proposer offers the package

@@ -1,6 +1,6 @@
 """The deal space of multi-issue packages, solved once each, with bargaining on top.
 
-A deal space (MODEL.md section 4) has issues, each with options (each option a list of levers,
+A deal space (docs/model.md, sections 7.5-7.6) has issues, each with options (each option a list of levers,
 as in scenario files). A package picks one option per issue; every package is an equilibrium,
 solved once and cached. The two parties' payoffs (their governments' objectives, relative to
 the prepared baseline) against the disagreement package give the Pareto frontier, the zone of
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -29,12 +28,13 @@ import pandas as pd
 from tradetalks.analyses import bargaining as bg
 from tradetalks.analyses.fallout import FALLOUT_REGIONS
 from tradetalks.analyses.objectives import Government
+from tradetalks.analyses.options import DealOptions
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ScenarioError, TradetalksError
 from tradetalks.levers import Lever, compile_levers, parse_levers
-from tradetalks.model.shocks import Shocks
-from tradetalks.model.solver import solve_equilibrium
-from tradetalks.results import Result
+from tradetalks.model import Shocks, solve_equilibrium
+from tradetalks.results import Provenance, Report, Result, Section, baseline_sha256, json_safe
+from tradetalks.results.common import pct, records
 from tradetalks.scenarios import Scenario, builtin_names, read_toml
 
 log = logging.getLogger(__name__)
@@ -168,23 +168,47 @@ def _solve_chunk(args: tuple[Baseline, DealSpace, list[tuple[str, ...]], list[st
     return rows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DealTable:
-    """Every package with both payoffs, the onlookers' outcomes and the bargaining flags."""
+    """Every package with both payoffs, the onlookers' outcomes and the bargaining flags.
+
+    ``table`` is the solved table as the analysis computes it: ``payoff_<party>`` and
+    ``gain_<party>`` in log points of the party's objective, ``welfare_<region>``,
+    ``exports_<region>`` and ``winset_*`` in percent. :meth:`frames`, :meth:`summary` and
+    :meth:`to_dict` give the same numbers in uniform units (every percent named ``*_pct``).
+    """
 
     space: DealSpace
-    table: pd.DataFrame
+    solved: pd.DataFrame
     disagreement: int
     seconds: float
+    provenance: Provenance
+
+    def __post_init__(self) -> None:
+        solved = self.solved.copy()
+        solved.attrs = dict(self.solved.attrs)
+        object.__setattr__(self, "solved", solved)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The solved table (a copy; see the class docstring for its units)."""
+        out = self.solved.copy()
+        out.attrs = dict(self.solved.attrs)
+        return out
+
+    @property
+    def parties(self) -> tuple[str, str]:
+        a, b = (g.region for g in self.space.parties)
+        return a, b
 
     @property
     def payoffs(self) -> np.ndarray:
-        a, b = (g.region for g in self.space.parties)
-        return self.table[[f"payoff_{a}", f"payoff_{b}"]].to_numpy()
+        a, b = self.parties
+        return self.solved[[f"payoff_{a}", f"payoff_{b}"]].to_numpy()
 
     def solutions(self) -> dict[str, int | None]:
         """Index of the Nash, Kalai-Smorodinsky, equal-gains, Rubinstein and concession packages."""
-        t = self.table
+        t = self.solved
         return {
             k: (None if not bool(t[k].any()) else int(np.flatnonzero(t[k].to_numpy())[0])) for k in SOLUTIONS
         }
@@ -192,35 +216,98 @@ class DealTable:
     @property
     def rounds(self) -> dict[str, int]:
         """Round at which the alternating-offers games agree (Rubinstein: 0 in equilibrium)."""
-        return dict(self.table.attrs.get("rounds", {}))
+        return dict(self.solved.attrs.get("rounds", {}))
+
+    def packages(self) -> pd.DataFrame:
+        """Every package in uniform units, one row each (index: the package number).
+
+        Columns: the option of each issue; ``payoff_<party>_pct`` (the party's objective against
+        the baseline) and ``gain_<party>_pct`` (against the disagreement package), both as percent
+        of real income, equivalent (``100 (exp(G) - 1)``); the onlookers' ``welfare_<region>_pct``
+        and ``exports_<region>_pct``; ``winset_<...>_output_pct``; the flags ``ratified``,
+        ``frontier``, ``zopa`` and one per solution concept; solver ``iterations``.
+        """
+        t = self.solved
+        issues = [i.name for i in self.space.issues]
+        out = t[issues].copy()
+        for party in self.parties:
+            out[f"payoff_{party}_pct"] = pct(t[f"payoff_{party}"].to_numpy())
+            out[f"gain_{party}_pct"] = pct(t[f"gain_{party}"].to_numpy())
+        for col in t.columns:
+            if col.startswith(("welfare_", "exports_")):
+                out[f"{col}_pct"] = t[col]
+            elif col.startswith("winset_"):
+                out[f"{col}_output_pct"] = t[col]
+        for col in ("ratified", "frontier", "zopa", *SOLUTIONS, "iterations"):
+            out[col] = t[col]
+        return out.rename_axis("package")
 
     def summary(self) -> pd.DataFrame:
-        """The disagreement package and the solutions, one row each."""
+        """The disagreement package and the solutions, one row each (uniform units)."""
         rows = {"disagreement": self.disagreement} | {
             k: v for k, v in self.solutions().items() if v is not None
         }
-        return self.table.loc[list(rows.values())].set_axis(list(rows.keys()))
+        shown = [i.name for i in self.space.issues] + [
+            c for c in self.packages().columns if c.startswith(("gain_", "welfare_"))
+        ]
+        return self.packages().loc[list(rows.values()), shown].set_axis(list(rows.keys()))
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {"packages": self.packages(), "summary": self.summary()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: every package's payoffs and the frontier, ZOPA and solution flags."""
+        out: dict[str, Any] = json_safe(
+            {
+                "deal_space": self.space.name,
+                "parties": list(self.parties),
+                "disagreement": self.disagreement,
+                "solutions": self.solutions(),
+                "agreement_rounds": self.rounds,
+                "packages": records(self.packages()),
+                "seconds": self.seconds,
+                "units": {
+                    "payoff_*_pct": "percent of real income, equivalent, against the baseline",
+                    "gain_*_pct": "percent of real income, equivalent, against the disagreement package",
+                    "welfare_*_pct, exports_*_pct": "percent change against the baseline",
+                    "winset_*_output_pct": "percent change of the sector's output against the baseline",
+                    "seconds": "seconds",
+                },
+                "provenance": self.provenance.to_dict(),
+            }
+        )
+        return out
+
+    def report(self) -> Report:
+        t = self.solved
+        title = (
+            f"deal space {self.space.name}: {len(t)} packages, {int(t['frontier'].sum())} on the frontier, "
+            f"{int(t['zopa'].sum())} in the zone of agreement, {int((~t['ratified']).sum())} fail "
+            f"ratification; {self.seconds:.1f} s; alternating offers agree in round "
+            f"{self.rounds.get('rubinstein', '-')} (Rubinstein), "
+            f"{self.rounds.get('concession', '-')} (concession)\n{self.provenance.describe()}\n"
+            "(gain_*_pct: percent of real income against the disagreement package; "
+            "welfare_*_pct: onlookers' welfare change, percent)"
+        )
+        return Report(title, (Section("", self.summary().T),))
 
 
 def solve_deal_space(
     baseline: Baseline,
     space: DealSpace,
     *,
-    workers: int = 1,
-    discount: tuple[float, float] = (0.95, 0.95),
-    cache_dir: str | Path | None = None,
+    options: DealOptions | None = None,
 ) -> DealTable:
     """Solve every package of ``space`` on ``baseline`` (prepared by ``space.base``) and bargain.
 
     Parameters
     ----------
-    workers : int
-        Processes to spread the packages over (results do not depend on it).
-    discount : (float, float)
-        Per-round discount factors for the alternating-offers game.
-    cache_dir : path, optional
-        Where to keep the solved table, keyed by a fingerprint of the baseline and the space.
+    options : DealOptions, optional
+        Workers (results do not depend on them), the discount factors of the alternating-offers
+        game and a folder to cache the solved table in.
     """
+    opts = options or DealOptions()
+    workers, discount, cache_dir = opts.workers, opts.discount, opts.cache_dir
     t0 = time.perf_counter()
     prepared = space.base.prepare(baseline)
     onlookers = [r for r in FALLOUT_REGIONS if r in prepared.regions]
@@ -244,7 +331,16 @@ def solve_deal_space(
     d_key = tuple(space.disagreement[i.name] for i in space.issues)
     d_index = packages.index(d_key)
     table = _flag(table, space, d_index, discount)
-    return DealTable(space, table, d_index, time.perf_counter() - t0)
+    provenance = Provenance.of(
+        prepared,
+        "deals",
+        options={
+            "deals": {k: v for k, v in opts.to_dict().items() if k != "cache_dir"},
+            "space": space.name,
+            "parties": [g.describe() for g in space.parties],
+        },
+    )
+    return DealTable(space, table, d_index, time.perf_counter() - t0, provenance)
 
 
 def _flag(table: pd.DataFrame, space: DealSpace, d_index: int, discount: tuple[float, float]) -> pd.DataFrame:
@@ -287,9 +383,7 @@ def _flag(table: pd.DataFrame, space: DealSpace, d_index: int, discount: tuple[f
 def _cache_path(cache_dir: str | Path | None, baseline: Baseline, space: DealSpace) -> Path | None:
     if cache_dir is None:
         return None
-    h = hashlib.sha256()
-    for arr in (baseline.flows, baseline.tariffs, baseline.va_share, baseline.io_share, baseline.theta):
-        h.update(np.ascontiguousarray(arr).tobytes())
+    h = hashlib.sha256(baseline_sha256(baseline).encode())
     h.update(repr((space.name, space.parties, space.issues, space.win_sets)).encode())
     return Path(cache_dir) / f"deals-{space.name}-{h.hexdigest()[:16]}.csv"
 
@@ -338,27 +432,6 @@ def load_deal_space(name_or_path: str) -> DealSpace:
     """A built-in deal space by name or a deal-space TOML file by path."""
     data, origin = read_toml(name_or_path, "deals", "deal space")
     return parse_deal_space(data, origin)
-
-
-def to_json(deals: DealTable) -> str:
-    """JSON with every package's payoffs and the frontier, ZOPA and solution flags."""
-    cols = list(deals.table.columns)
-    records = [
-        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in zip(cols, row, strict=True)}
-        for row in deals.table.itertuples(index=False)
-    ]
-    return json.dumps(
-        {
-            "deal_space": deals.space.name,
-            "parties": [g.region for g in deals.space.parties],
-            "disagreement": deals.disagreement,
-            "solutions": deals.solutions(),
-            "agreement_rounds": deals.rounds,
-            "packages": records,
-            "seconds": deals.seconds,
-        },
-        indent=1,
-    )
 
 
 __all__ = [

@@ -8,7 +8,8 @@ Leontief system): a unit of output of sector ``j`` in ``n`` buys ``io[n, k, j]``
 
 The supplier's content of a demand vector ``d`` (producer values by ``(m, j)``) is
 ``e_(s,k)' (I - a)^-1 d``: direct exposure keeps only the first round (``a d`` restricted to
-inputs bought by the region itself), total exposure the whole Leontief inverse.
+inputs bought by the region itself), total exposure the whole Leontief inverse
+(docs/model.md, eqs. 8.1-8.3).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ FloatArray = NDArray[np.float64]
 
 
 def coefficients(producer_share: FloatArray, io_share: FloatArray) -> FloatArray:
-    """Global IO coefficients ``a[(m, k), (n, j)]`` as an ``(N J, N J)`` matrix (see module doc).
+    """Global IO coefficients ``a[(m, k), (n, j)]`` as an ``(N J, N J)`` matrix (docs/model.md, eq. 8.1).
 
     ``producer_share[n, m, k]``: the share of ``n``'s (tariff-inclusive) spending on ``k`` that
     reaches producers in ``m``, ``flows / spending = pi / (tau (1 + e))``.

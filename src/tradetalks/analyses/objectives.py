@@ -1,7 +1,7 @@
 """Government objectives: welfare, political-economy weights and named strategic terms.
 
 ``G[n] = log W_hat[n] + sum_j omega[n, j] log Y_hat[n, j] + sum_s kappa_s log F_hat_s``
-(MODEL.md section 4): real income, plus Grossman-Helpman / Ossa (2014) style weights on
+(docs/model.md, eq. 7.1): real income, plus Grossman-Helpman / Ossa (2014) style weights on
 sector output (``omega = 0`` is the pure-welfare government, the default), plus strategic
 terms on named flows ``F_s`` (for example the US valuing *less* Chinese access to advanced
 chips: a negative weight on China's chip imports from the US and its allies).
@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ScenarioError
 from tradetalks.levers.common import flow_mask
-from tradetalks.model.equilibrium import Evaluation, System
+from tradetalks.model import Evaluation, System, objective_values
 from tradetalks.results import Result
 
 Objective = Callable[[System, Evaluation], NDArray[np.generic]]
@@ -74,7 +74,7 @@ class Government:
     region: str
     political_weights: Mapping[str, float] = field(default_factory=dict)
     strategic: tuple[StrategicTerm, ...] = ()
-    source: str = "pure welfare (real income), MODEL.md section 4"
+    source: str = "pure welfare (real income), docs/model.md eq. 7.1"
 
     def objective(self, baseline: Baseline) -> Objective:
         """``G`` as a function of an evaluation of the equilibrium on ``baseline``."""
@@ -107,12 +107,17 @@ class Government:
         """``G`` of a solved result (relative to the result's reference baseline)."""
         if not self.strategic and not any(self.political_weights.values()):
             return float(np.log(result.welfare_hat[result.baseline.region_index(self.region)]))
-        from tradetalks.model.fixed_point import FixedPointMap
-        from tradetalks.model.system import build_system
-
         eq = result.equilibrium
-        fp = FixedPointMap.build(eq.baseline, build_system(eq.baseline, eq.shocks))
-        return float(np.real(self.objective(eq.baseline)(fp.sys, fp.evaluate(np.asarray(eq.state)))))
+        return float(objective_values(eq, [self.objective(eq.baseline)])[0])
+
+    def describe(self) -> dict[str, object]:
+        """The objective as plain values (for provenance)."""
+        return {
+            "region": self.region,
+            "political_weights": {k: float(v) for k, v in self.political_weights.items() if v},
+            "strategic": [{"label": t.label, "weight": t.weight} for t in self.strategic],
+            "source": self.source,
+        }
 
 
 #: Named strategic terms (weights are the analyst's to set; the defaults are illustrative).

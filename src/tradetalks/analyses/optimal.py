@@ -13,6 +13,8 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,12 +22,13 @@ import scipy.optimize
 from numpy.typing import NDArray
 
 from tradetalks.analyses.objectives import Government
+from tradetalks.analyses.options import OptimizerOptions
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError
 from tradetalks.levers.common import region_indices
-from tradetalks.model.sensitivity import ObjectiveOracle
-from tradetalks.model.shocks import Shocks
-from tradetalks.model.solver import Equilibrium
+from tradetalks.model import Equilibrium, ObjectiveOracle, Shocks
+from tradetalks.results import Provenance, Report, Result, Section, json_safe
+from tradetalks.results.common import pct, readonly
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -74,18 +77,99 @@ class TariffPolicy:
         return dirs
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OptimalTariffs:
-    """Result of :func:`optimal_tariffs`."""
+    """Result of :func:`optimal_tariffs`: the optimal rates and the world they make.
+
+    Attributes
+    ----------
+    region : str
+        The government setting the tariffs.
+    partners : tuple of str
+        The partners they apply to (one rate per sector for all of them).
+    sectors : tuple of str
+        Goods sectors taxed.
+    rates : ndarray
+        Optimal tariffs by sector, ad valorem (0.5 = 50 %), read-only.
+    objective, objective_start : float
+        The government's objective ``G`` (log points, docs/model.md eq. 7.1) at the optimum and at the
+        starting tariffs, relative to the reference baseline.
+    equilibrium : Equilibrium
+        The world at the optimal tariffs.
+    """
 
     region: str
     partners: tuple[str, ...]
-    tariffs: pd.Series  # by sector, ad valorem (0.5 = 50 %)
-    objective: float  # G at the optimum, relative to the reference baseline
+    sectors: tuple[str, ...]
+    rates: FloatArray
+    objective: float
     objective_start: float
     equilibrium: Equilibrium
     iterations: int
     seconds: float
+    provenance: Provenance
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rates", readonly(self.rates))
+
+    @property
+    def tariffs(self) -> pd.Series:
+        """Optimal tariffs by sector, ad valorem (a new Series on every call)."""
+        return pd.Series(np.array(self.rates), index=pd.Index(self.sectors, name="sector"), name="tariff")
+
+    @property
+    def region_position(self) -> int:
+        """Position of :attr:`region` among the baseline's regions."""
+        return self.equilibrium.baseline.region_index(self.region)
+
+    @property
+    def objective_gain(self) -> float:
+        """``G`` at the optimum minus ``G`` at the start (log points)."""
+        return self.objective - self.objective_start
+
+    @cached_property
+    def result(self) -> Result:
+        """The world at the optimal tariffs as a scenario result (changes against the baseline)."""
+        return Result("optimal-tariff", self.equilibrium, self.equilibrium.baseline, "fixed")
+
+    def summary(self) -> pd.DataFrame:
+        """Optimal tariff by sector, percent."""
+        return (100.0 * self.tariffs).rename("optimal_tariff_pct").to_frame()
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {"tariffs": self.summary(), "regions": self.result.regions_frame()}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = json_safe(
+            {
+                "region": self.region,
+                "against": list(self.partners),
+                "tariffs_pct": dict(zip(self.sectors, 100.0 * self.rates, strict=True)),
+                "objective_gain": self.objective_gain,
+                "objective_gain_pct": pct(self.objective_gain),
+                "welfare_pct": float(
+                    self.result.regions_frame()["welfare_pct"].to_numpy()[self.region_position]
+                ),
+                "iterations": self.iterations,
+                "seconds": self.seconds,
+                "units": {
+                    "objective_gain": "log points of the government's objective",
+                    "objective_gain_pct": "percent of real income, equivalent",
+                    "welfare_pct": "percent change of real income against the baseline",
+                    "seconds": "seconds",
+                },
+                "provenance": self.provenance.to_dict(),
+            }
+        )
+        return out
+
+    def report(self) -> Report:
+        title = (
+            f"optimal tariffs of {self.region} on {', '.join(self.partners)}; objective gain "
+            f"{pct(self.objective_gain):.3f} % (real-income equivalent)\n{self.provenance.describe()}"
+        )
+        notes = (f"optimiser: {self.iterations} iterations, {self.seconds:.1f} s",)
+        return Report(title, (Section("", self.summary()),), notes)
 
 
 def optimal_tariffs(
@@ -94,12 +178,11 @@ def optimal_tariffs(
     partners: Sequence[str] | str = "others",
     shocks: Shocks | None = None,
     *,
-    upper: float = 5.0,
+    options: OptimizerOptions | None = None,
     start: FloatArray | None = None,
-    gtol: float = 1e-3,
-    max_iter: int = 200,
 ) -> OptimalTariffs:
-    """Tariffs by goods sector that maximise ``government``'s objective, others' policy given.
+    """Tariffs by goods sector that maximise ``government``'s objective, others' policy given
+    (docs/model.md, eq. 7.2; the gradient is eq. 6.3).
 
     Parameters
     ----------
@@ -110,11 +193,18 @@ def optimal_tariffs(
         One partner or several (the same rate for each, by sector).
     shocks : Shocks, optional
         Everyone's policy apart from the chosen tariffs (default: the baseline's).
-    upper : float
-        Upper bound on each rate (5.0 = 500 %).
+    options : OptimizerOptions, optional
+        Bounds and stopping rules of L-BFGS-B.
     start : array, optional
         Starting rates by goods sector (default: the current ones).
+
+    Raises
+    ------
+    ConvergenceError
+        The optimiser stopped without meeting its gradient tolerance.
     """
+    opts = options or OptimizerOptions()
+    upper, gtol = opts.upper, opts.gtol
     t0 = time.perf_counter()
     policy = TariffPolicy.of(baseline, government.region, partners)
     base_shocks = shocks or Shocks(tariffs=np.array(baseline.tariffs))
@@ -139,7 +229,7 @@ def optimal_tariffs(
         jac=True,
         method="L-BFGS-B",
         bounds=[(0.0, upper)] * len(policy.sectors),
-        options={"gtol": gtol, "maxiter": max_iter, "ftol": 1e-13},
+        options={"gtol": gtol, "maxiter": opts.max_iter, "ftol": 1e-13},
     )
     # L-BFGS-B reports an "abnormal" line search when it reaches the noise floor of the
     # equilibrium solves (tolerance 1e-11); that is a converged answer if the gradient is small.
@@ -154,13 +244,24 @@ def optimal_tariffs(
     _, _, eq = oracle(x)
     sectors = [baseline.sectors[j] for j in policy.sectors]
     log.debug("optimal tariffs of %s: %d iterations, %s", government.region, out.nit, out.message)
+    partner_names = tuple(baseline.regions[i] for i in policy.partners)
     return OptimalTariffs(
         region=government.region,
-        partners=tuple(baseline.regions[i] for i in policy.partners),
-        tariffs=pd.Series(x, index=pd.Index(sectors, name="sector"), name="tariff"),
+        partners=partner_names,
+        sectors=tuple(sectors),
+        rates=x,
         objective=float(-out.fun / SCALE),
         objective_start=v0,
         equilibrium=eq,
         iterations=int(out.nit),
         seconds=time.perf_counter() - t0,
+        provenance=Provenance.of(
+            baseline,
+            "optimal-tariff",
+            options={
+                "optimizer": opts.to_dict(),
+                "government": government.describe(),
+                "partners": list(partner_names),
+            },
+        ),
     )

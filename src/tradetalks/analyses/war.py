@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,11 +21,12 @@ from numpy.typing import NDArray
 
 from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.optimal import TariffPolicy, optimal_tariffs
-from tradetalks.api import solve
+from tradetalks.analyses.options import WarOptions
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError
-from tradetalks.model.shocks import Shocks
-from tradetalks.results import Result
+from tradetalks.model import Shocks, solve_equilibrium
+from tradetalks.results import Provenance, Report, Result, Section, json_safe
+from tradetalks.results.common import long_tariffs, readonly, region_records
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -38,16 +40,51 @@ class Player:
     targets: tuple[str, ...] | str = "others"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NashWar:
-    """The outcome of :func:`nash_war`."""
+    """The outcome of :func:`nash_war`.
 
-    tariffs: pd.DataFrame  # sector x player, ad valorem
-    result: Result  # the equilibrium at the Nash tariffs, relative to the baseline
-    objectives: pd.Series  # each player's G at the Nash tariffs
+    Attributes
+    ----------
+    players : tuple of str
+    sectors : tuple of str
+        Goods sectors the players tax.
+    rates : ndarray (sectors, players)
+        Nash tariffs, ad valorem, read-only (``tariffs`` labels them).
+    result : Result
+        The world at the Nash tariffs, relative to the baseline.
+    objective_values : ndarray (players,)
+        Each player's ``G`` at the Nash tariffs (log points).
+    rounds : int
+    max_change : float
+        Largest tariff move in the last round.
+    """
+
+    players: tuple[str, ...]
+    sectors: tuple[str, ...]
+    rates: FloatArray
+    result: Result
+    objective_values: FloatArray
     rounds: int
-    max_change: float  # largest tariff move in the last round
+    max_change: float
     seconds: float
+    provenance: Provenance
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rates", readonly(self.rates))
+        object.__setattr__(self, "objective_values", readonly(self.objective_values))
+
+    @property
+    def tariffs(self) -> pd.DataFrame:
+        """Nash tariffs, sector x player, ad valorem (a new frame on every call)."""
+        return pd.DataFrame(
+            np.array(self.rates), index=pd.Index(self.sectors, name="sector"), columns=list(self.players)
+        )
+
+    @property
+    def objectives(self) -> pd.Series:
+        """Each player's objective at the Nash tariffs (log points)."""
+        return pd.Series(np.array(self.objective_values), index=list(self.players), name="objective")
 
     def summary(self) -> pd.DataFrame:
         """Welfare of every region at the Nash tariffs, and each player's mean tariff."""
@@ -55,17 +92,55 @@ class NashWar:
         mean = (100.0 * self.tariffs.mean()).rename("mean_nash_tariff_pct")
         return out.join(mean)
 
+    def frames(self) -> dict[str, pd.DataFrame]:
+        tariffs = long_tariffs(self.rates, self.sectors, self.players, "player", "nash_tariff_pct")
+        return {"regions": self.summary(), "tariffs": tariffs}
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.tariffs
+        out: dict[str, Any] = json_safe(
+            {
+                "players": list(self.players),
+                "tariffs_pct": {p: dict(zip(self.sectors, 100.0 * t[p].to_numpy(), strict=True)) for p in t},
+                "regions": region_records(self.summary()),
+                "objectives": dict(zip(self.players, self.objective_values, strict=True)),
+                "rounds": self.rounds,
+                "max_change": self.max_change,
+                "seconds": self.seconds,
+                "units": {
+                    "*_pct": "percent",
+                    "objectives": "log points of each government's objective against the baseline",
+                    "max_change": "largest tariff move in the last round, ad valorem",
+                    "seconds": "seconds",
+                },
+                "provenance": self.provenance.to_dict(),
+            }
+        )
+        return out
+
+    def report(self) -> Report:
+        title = (
+            f"Nash tariff war among {', '.join(self.players)}: {self.rounds} rounds\n"
+            f"{self.provenance.describe()}\n(percent changes against the baseline)"
+        )
+        return Report(
+            title,
+            (Section("", self.summary()), Section("Nash tariffs (%)", (100.0 * self.tariffs).T)),
+            (
+                f"best responses: {self.rounds} rounds, last change {self.max_change:.1e}, "
+                f"{self.seconds:.1f} s",
+            ),
+        )
+
 
 def nash_war(
     baseline: Baseline,
     players: Sequence[Player],
     shocks: Shocks | None = None,
     *,
-    tol: float = 1e-4,
-    max_rounds: int = 25,
-    upper: float = 5.0,
+    options: WarOptions | None = None,
 ) -> NashWar:
-    """Iterate best responses of ``players`` to a fixed point.
+    """Iterate best responses of ``players`` to a fixed point (docs/model.md, eq. 7.3).
 
     Parameters
     ----------
@@ -74,14 +149,16 @@ def nash_war(
     players : sequence of Player
     shocks : Shocks, optional
         Policy of everyone else (default: the baseline's).
-    tol : float
-        Stop when no tariff moves by more than ``tol`` (ad valorem) in a round.
+    options : WarOptions, optional
+        Tolerance, most rounds and the best responses' optimiser options.
 
     Raises
     ------
     ConvergenceError
-        If the best responses do not settle within ``max_rounds``.
+        If the best responses do not settle within ``options.max_rounds``.
     """
+    opts = options or WarOptions()
+    tol, max_rounds = opts.tol, opts.max_rounds
     t0 = time.perf_counter()
     current = shocks or Shocks(tariffs=np.array(baseline.tariffs))
     policies = [TariffPolicy.of(baseline, p.government.region, p.targets) for p in players]
@@ -92,7 +169,7 @@ def nash_war(
         change = 0.0
         for k, (player, pol) in enumerate(zip(players, policies, strict=True)):
             br = optimal_tariffs(
-                baseline, player.government, player.targets, current, upper=upper, start=rates[k]
+                baseline, player.government, player.targets, current, options=opts.optimizer, start=rates[k]
             )
             new = br.tariffs.to_numpy()
             change = max(change, float(np.max(np.abs(new - rates[k]))))
@@ -107,9 +184,26 @@ def nash_war(
             iterations=rounds,
             residual=change,
         )
-    result = solve(baseline, current, scenario="nash-war")
-    sectors = [baseline.sectors[j] for j in policies[0].sectors]
-    names = [p.government.region for p in players]
-    tariffs = pd.DataFrame(np.column_stack(rates), index=pd.Index(sectors, name="sector"), columns=names)
-    objectives = pd.Series([p.government.value(result) for p in players], index=names, name="objective")
-    return NashWar(tariffs, result, objectives, rounds, change, time.perf_counter() - t0)
+    result = Result("nash-war", solve_equilibrium(baseline, current), baseline, "fixed")
+    sectors = tuple(baseline.sectors[j] for j in policies[0].sectors)
+    names = tuple(p.government.region for p in players)
+    values = np.array([p.government.value(result) for p in players])
+    provenance = Provenance.of(
+        baseline,
+        "war",
+        options={
+            "war": opts.to_dict(),
+            "players": [{"government": p.government.describe(), "targets": p.targets} for p in players],
+        },
+    )
+    return NashWar(
+        names,
+        sectors,
+        np.column_stack(rates),
+        result,
+        values,
+        rounds,
+        change,
+        time.perf_counter() - t0,
+        provenance,
+    )

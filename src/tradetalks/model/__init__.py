@@ -10,6 +10,7 @@ from tradetalks.model.sensitivity import (
 )
 from tradetalks.model.shocks import CriticalInput, FlowConstraint, Shocks
 from tradetalks.model.solver import (
+    CLOSURES,
     Equilibrium,
     SolverInfo,
     SolverOptions,
@@ -18,6 +19,7 @@ from tradetalks.model.solver import (
 )
 
 __all__ = [
+    "CLOSURES",
     "CriticalInput",
     "Equilibrium",
     "Evaluation",

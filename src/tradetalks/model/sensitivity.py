@@ -208,7 +208,8 @@ def objective_gradients(
 def objective_values(
     eq: Equilibrium, objectives: Sequence[Callable[[System, Evaluation], NDArray[np.generic]]]
 ) -> FloatArray:
-    """Values of objectives ``objective(system, evaluation)`` at a solved equilibrium ``eq``.
+    """Values of objectives ``objective(system, evaluation)`` at a solved equilibrium ``eq``
+    (for a government: docs/model.md, eq. 7.1).
 
     Any shocks are allowed (constraints and nests included): the objectives are evaluated once
     at the solution state, with no derivative.

@@ -1,4 +1,4 @@
-"""Immutable results of a counterfactual, with labelled outputs, summaries and comparisons.
+"""The result of one scenario: immutable, with labelled outputs, summaries and comparisons.
 
 Every figure derives from the solved :class:`~tradetalks.model.solver.Equilibrium` and its
 baseline; nothing is stored twice. Percent changes are ``100 * (hat - 1)``.
@@ -6,6 +6,7 @@ baseline; nothing is stored twice. Percent changes are ``100 * (hat - 1)``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,8 +17,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
-from tradetalks.model.decomposition import WelfareDecomposition, decompose
-from tradetalks.model.solver import Equilibrium, SolverInfo
+from tradetalks.errors import OptionsError
+from tradetalks.model import Equilibrium, SolverInfo, SolverOptions, WelfareDecomposition, decompose
+from tradetalks.results.common import Provenance, Report, Section, check_regions, json_safe, readonly
 
 FloatArray = NDArray[np.float64]
 
@@ -46,12 +48,21 @@ class Result:
         The baseline the user asked for (equal to the reference for the ``fixed`` closure).
     closure : str
         Deficit closure used.
+    solver_options : SolverOptions, optional
+        The options of the solve (recorded in the provenance).
     """
 
     scenario: str
     equilibrium: Equilibrium
     source: Baseline
     closure: str
+    solver_options: SolverOptions | None = None
+
+    @cached_property
+    def provenance(self) -> Provenance:
+        """Baseline (the one asked for), tariff date, horizon, elasticities, closure, options."""
+        opts = dataclasses.asdict(self.solver_options) if self.solver_options is not None else {}
+        return Provenance.of(self.source, "scenario", closure=self.closure, options=opts)
 
     # ----------------------------------------------------------------- core arrays
     @property
@@ -73,19 +84,19 @@ class Result:
 
     @cached_property
     def price_index_hat(self) -> FloatArray:
-        """Consumer price index change ``P_hat[n] = prod_j P_hat[n, j]^alpha[n, j]`` (MODEL.md 2.8)."""
-        out: FloatArray = np.exp((self.baseline.alpha * np.log(self.equilibrium.P_hat)).sum(axis=1))
-        return out
+        """Consumer price index change ``P_hat[n] = prod_j P_hat[n, j]^alpha[n, j]``
+        (docs/model.md, eq. 4.1)."""
+        return readonly(np.exp((self.baseline.alpha * np.log(self.equilibrium.P_hat)).sum(axis=1)))
 
     @cached_property
     def welfare_hat(self) -> FloatArray:
-        """Real income change ``W_hat = I_hat / P_hat`` (MODEL.md 2.8; includes tariff revenue)."""
-        return _ratio(self.equilibrium.income, self.baseline.income) / self.price_index_hat
+        """Real income change ``W_hat = I_hat / P_hat`` (docs/model.md, eq. 4.2; includes tariff revenue)."""
+        return readonly(_ratio(self.equilibrium.income, self.baseline.income) / self.price_index_hat)
 
     @cached_property
     def real_wage_hat(self) -> FloatArray:
-        """Real wage change ``w_hat / P_hat``."""
-        return self.equilibrium.w_hat / self.price_index_hat
+        """Real wage change ``w_hat / P_hat`` (docs/model.md, eq. 4.3)."""
+        return readonly(self.equilibrium.w_hat / self.price_index_hat)
 
     def _foreign(self, flows: FloatArray) -> FloatArray:
         f = np.array(flows, dtype=np.float64)
@@ -104,16 +115,26 @@ class Result:
             "imports1": f1.sum(axis=(1, 2)),
         }
 
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Tidy frames: ``regions``, ``sectors``, ``bilateral`` (by sector) and ``constraints``."""
+        return {
+            "regions": self.regions_frame(),
+            "sectors": self.sectors_frame(),
+            "bilateral": self.bilateral_frame(by_sector=True),
+            "constraints": self.constraints_frame(),
+        }
+
     def decomposition(self, change: str = "proportional") -> WelfareDecomposition:
         """Caliendo-Parro (2015, Table 2) first-order welfare decomposition: terms of trade and
-        volume of trade, by region, sector and partner (see :mod:`tradetalks.model.decomposition`)."""
+        volume of trade, by region, sector and partner (docs/model.md, eqs. 4.5-4.6)."""
         if change not in ("proportional", "log"):
-            raise ValueError(f"decomposition(change={change!r}); allowed: proportional, log")
+            raise OptionsError(f"decomposition(change={change!r}); allowed: proportional, log")
         return decompose(self.equilibrium, change="log" if change == "log" else "proportional")
 
     # ----------------------------------------------------------------- labelled frames
     def regions_frame(self) -> pd.DataFrame:
-        """One row per region: percent changes of welfare, real wage, prices, trade, output."""
+        """One row per region: percent changes of welfare, real wage, prices, trade, output
+        (docs/model.md, eqs. 4.1-4.4)."""
         b, e = self.baseline, self.equilibrium
         t = self._trade
         data = {
@@ -146,7 +167,7 @@ class Result:
         )
 
     def bilateral_frame(self, by_sector: bool = False) -> pd.DataFrame:
-        """Bilateral trade at producer prices (net of tariffs), baseline and counterfactual.
+        """Bilateral trade at producer prices (net of tariffs), baseline and counterfactual (eq. 4.4).
 
         With ``by_sector=False`` one row per (importer, exporter) pair, summed over sectors.
         Home sales (importer == exporter) are excluded.
@@ -174,16 +195,38 @@ class Result:
             ["welfare_pct", "real_wage_pct", "price_index_pct", "exports_pct", "imports_pct"]
         ]
         if regions is not None:
-            for r in regions:
-                self.baseline.region_index(r)
-            frame = frame.loc[list(regions)]
+            frame = frame.loc[check_regions(self.baseline, regions)]
         return frame
+
+    def report(self, regions: Sequence[str] | None = None) -> Report:
+        """Title, the summary table, binding quantity constraints and the solver's diagnostics."""
+        info = self.solver
+        sections = [Section("", self.summary(regions))]
+        cons = self.constraints_frame()
+        if len(cons):
+            sections.append(
+                Section(
+                    "quantity constraints (values in the baseline's units; wedge: subsidy for a purchase "
+                    "floor, export-tax equivalent for a cap, percent)",
+                    cons,
+                    index=False,
+                )
+            )
+        title = (
+            f"scenario {self.scenario} on {self.provenance.describe()}\n"
+            "(percent changes; welfare: real income, tariff revenue included)"
+        )
+        notes = (
+            f"solver: converged={info.converged} iterations={info.iterations} "
+            f"residual={info.residual:.1e} time={1e3 * info.seconds:.0f} ms",
+        )
+        return Report(title, tuple(sections), notes)
 
     def constraints_frame(self) -> pd.DataFrame:
         """Quantity constraints (caps, purchase commitments): target, flow reached, the wedge and
         who bears it. For a purchase floor the wedge is an import subsidy (percent of the
         tariff-inclusive price) paid by the buyer's government; for a cap it is the export-tax
-        equivalent whose rents accrue to the exporter."""
+        equivalent whose rents accrue to the exporter (docs/model.md, section 5.3)."""
         eq = self.equilibrium
         rows = []
         for c, flow, wedge in zip(
@@ -213,12 +256,12 @@ class Result:
     def to_dict(self, regions: Sequence[str] | None = None) -> dict[str, Any]:
         """JSON-ready dictionary (the shape the CLI prints with ``--format json``)."""
         frame = self.regions_frame()
-        chosen = list(regions) if regions is not None else list(self.regions)
+        chosen = check_regions(self.baseline, regions)
         bil = self.bilateral_frame()
         bil = bil[bil.index.get_level_values("importer").isin(chosen)]
         bil = bil[bil.index.get_level_values("exporter").isin(chosen)]
         info = self.solver
-        return {
+        out: dict[str, Any] = {
             "scenario": self.scenario,
             "baseline": {
                 "name": self.source.name,
@@ -226,6 +269,8 @@ class Result:
                 "closure": self.closure,
                 "tariff_date": dict(self.source.meta.get("dated", {})).get("date"),
                 "products": [s["product"] for s in self.source.meta.get("splits", [])],
+                "elasticity_set": self.provenance.elasticity_set,
+                "horizon": self.provenance.horizon,
             },
             "regions": [
                 {
@@ -259,7 +304,15 @@ class Result:
                 "seconds": info.seconds,
                 "method": info.method,
             },
+            "units": {
+                "*_pct": "percent change against the baseline",
+                "constraints.target, baseline_flow, flow": self.baseline.units,
+                "solver.seconds": "seconds",
+            },
+            "provenance": self.provenance.to_dict(),
         }
+        safe: dict[str, Any] = json_safe(out)
+        return safe
 
 
 def _num(x: Any) -> float | None:
@@ -278,10 +331,10 @@ def compare(results: Sequence[Result], column: str = "welfare_pct") -> pd.DataFr
         A column of :meth:`Result.regions_frame` (``welfare_pct``, ``real_wage_pct``, ...).
     """
     if not results:
-        raise ValueError("compare() needs at least one result")
+        raise OptionsError("compare() needs at least one result")
     allowed = list(results[0].regions_frame().columns)
     if column not in allowed:
-        raise ValueError(f"compare(column={column!r}); allowed: {', '.join(allowed)}")
+        raise OptionsError(f"compare(column={column!r}); allowed: {', '.join(allowed)}")
     names = [r.scenario for r in results]
     if len(set(names)) != len(names):
         names = [f"{r.scenario} ({k})" for k, r in enumerate(results)]

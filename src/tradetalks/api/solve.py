@@ -1,11 +1,10 @@
-"""The one-call entry point: solve a counterfactual on a baseline and get a :class:`Result`."""
+"""The lowest workflow call: solve given shocks on a given baseline and get a :class:`Result`."""
 
 from __future__ import annotations
 
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ShockError
-from tradetalks.model.shocks import Shocks
-from tradetalks.model.solver import SolverOptions, balanced_baseline, solve_equilibrium
+from tradetalks.model import Shocks, SolverOptions, balanced_baseline, solve_equilibrium
 from tradetalks.results import Result
 
 
@@ -16,7 +15,8 @@ def solve(
     *,
     scenario: str = "custom",
 ) -> Result:
-    """Solve the Caliendo-Parro (2015) equilibrium in changes for ``shocks`` on ``baseline``.
+    """Solve the Caliendo-Parro (2015) equilibrium in changes for ``shocks`` on ``baseline``
+    (docs/model.md, sections 2-3; closures: section 2.4).
 
     Parameters
     ----------
@@ -48,4 +48,6 @@ def solve(
             )
         reference = balanced_baseline(baseline, opts)
     eq = solve_equilibrium(reference, shocks, opts)
-    return Result(scenario=scenario, equilibrium=eq, source=baseline, closure=opts.closure)
+    return Result(
+        scenario=scenario, equilibrium=eq, source=baseline, closure=opts.closure, solver_options=opts
+    )

@@ -1,0 +1,23 @@
+"""The workflow API: the product. Interfaces (the command line, reports, the dashboard) call it.
+
+:mod:`.workflow` has one call per job (:func:`run`, :func:`optimal_tariff`, :func:`war`,
+:func:`talks`, :func:`deals`); :func:`solve` is the low-level call on given shocks;
+:mod:`.inputs` resolves names, paths and objects.
+"""
+
+from tradetalks.api.run import FOCUS_REGIONS, ScenarioRun
+from tradetalks.api.solve import solve
+from tradetalks.api.workflow import DATA_YEAR, WAR, deals, optimal_tariff, run, talks, war
+
+__all__ = [
+    "DATA_YEAR",
+    "FOCUS_REGIONS",
+    "WAR",
+    "ScenarioRun",
+    "deals",
+    "optimal_tariff",
+    "run",
+    "solve",
+    "talks",
+    "war",
+]

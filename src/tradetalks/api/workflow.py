@@ -1,0 +1,242 @@
+"""The workflow: one call per job, taking names, paths or objects and returning result objects.
+
+=============================  ==========================================  =====================
+call                           what it does                                returns
+=============================  ==========================================  =====================
+:func:`run`                    solve a scenario on a dated baseline         :class:`ScenarioRun`
+:func:`optimal_tariff`         one government's optimal tariffs by sector   ``OptimalTariffs``
+:func:`war`                    a Nash tariff war among players              ``NashWar``
+:func:`talks`                  bargaining over two parties' tariffs         ``Talks``
+:func:`deals`                  the deal space of multi-issue packages       ``DealTable``
+=============================  ==========================================  =====================
+
+Each result has ``summary()``, ``frames()``, ``to_dict()``, ``report()`` and ``provenance``
+(:mod:`tradetalks.results.common`); the command line prints exactly these.
+
+Dates: ``date=None`` keeps a scenario's (or deal space's) own date and, for the strategy calls,
+the data year's applied tariffs; ``date="data"`` asks for the data year's tariffs; any other
+value is a date ``YYYY-MM-DD`` or a preset (``pre-war-2017``, ``geneva-2025``, ...).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from tradetalks.analyses.deals import DealTable, solve_deal_space
+from tradetalks.analyses.fallout import fallout as fallout_of
+from tradetalks.analyses.objectives import Government
+from tradetalks.analyses.optimal import OptimalTariffs, optimal_tariffs
+from tradetalks.analyses.options import DealOptions, OptimizerOptions, TalksOptions, WarOptions
+from tradetalks.analyses.talks import Talks, bargain
+from tradetalks.analyses.war import NashWar, Player, nash_war
+from tradetalks.api.inputs import (
+    DATA_YEAR,
+    BaselineLike,
+    DealSpaceLike,
+    RegionsLike,
+    ScenarioLike,
+    baseline_of,
+    closed,
+    dated,
+    deal_space_of,
+    government_of,
+    regions_list,
+    scenario_of,
+)
+from tradetalks.api.run import ScenarioRun
+from tradetalks.api.solve import solve
+from tradetalks.baseline import Baseline
+from tradetalks.errors import ScenarioError
+from tradetalks.model import Shocks, SolverOptions
+
+#: ``threat`` value of :func:`talks` that bargains from the parties' Nash tariff war.
+WAR = "war"
+
+
+def run(
+    scenario: ScenarioLike = "us-100",
+    *,
+    baseline: BaselineLike = "default",
+    date: str | None = None,
+    elasticities: str | None = None,
+    closure: str = "fixed",
+    mapping: str | Path | Mapping[str, str] | None = None,
+    fallout: bool = False,
+    solver: SolverOptions | None = None,
+) -> ScenarioRun:
+    """Solve a scenario: load, aggregate, choose elasticities, split products, date, compile, solve.
+
+    Parameters
+    ----------
+    scenario : str, path or Scenario
+        A built-in scenario (``tradetalks scenarios list``) or a scenario file.
+    baseline : str, path or Baseline
+        A shipped baseline (``default``, ``icio2022-full``), a baseline directory or an object.
+    date : str, optional
+        Tariffs in force on a date or preset; ``"data"``: the data year's; default: the scenario's.
+    elasticities : str, optional
+        A published trade-elasticity set (``CP``, ``BSY``, ``FGO``, ``GYY``, ``IS``, ``LL``,
+        ``Shap``, ``U4``); default: the baseline's (``CP``).
+    closure : {"fixed", "balanced"}
+        Deficits held fixed, or the zero-deficit world as reference (docs/model.md, section 2).
+    mapping : path or mapping, optional
+        Aggregate the baseline's regions first (CSV ``source,target``, TOML or JSON).
+    fallout : bool
+        Add the fallout on Japan, Korea, Malaysia, the rest of ASEAN, the EU, Brazil and ROW.
+    solver : SolverOptions, optional
+        Tolerances of the equilibrium solver (its ``closure`` is set from ``closure``).
+    """
+    base = baseline_of(baseline, mapping=mapping, elasticities=elasticities)
+    sc = scenario_of(scenario, date)
+    prepared = sc.prepare(base)
+    opts = dataclasses.replace(solver or SolverOptions(), closure=closure)  # type: ignore[arg-type]
+    result = solve(prepared, sc.compile(prepared), opts, scenario=sc.name)
+    return ScenarioRun(sc, result, fallout_of(result) if fallout else None)
+
+
+def _strategy_baseline(
+    baseline: BaselineLike, date: str | None, elasticities: str | None, closure: str
+) -> Baseline:
+    """The reference world of the strategy calls: loaded, with its elasticities, dated, closed."""
+    return closed(dated(baseline_of(baseline, elasticities=elasticities), date), closure)
+
+
+def optimal_tariff(
+    region: str | Government = "USA",
+    against: RegionsLike = "CHN",
+    *,
+    baseline: BaselineLike = "default",
+    date: str | None = None,
+    elasticities: str | None = None,
+    closure: str = "fixed",
+    objective: str = "welfare",
+    options: OptimizerOptions | None = None,
+) -> OptimalTariffs:
+    """A government's optimal tariffs by goods sector on one partner or several (docs/model.md, eq. 7.2).
+
+    Parameters
+    ----------
+    region : str or Government
+        The government (a region code, with ``objective``; or a :class:`Government`).
+    against : str or sequence of str
+        Partner codes (``"CHN"``, ``"CHN,JPN"``), or ``"others"`` for every other region.
+    objective : {"welfare", "ossa2014"}
+        Pure welfare, or with Ossa (2014)'s political-economy weights.
+    baseline, date, elasticities, closure
+        As for :func:`run` (``date=None``: the data year's applied tariffs).
+    options : OptimizerOptions, optional
+    """
+    base = _strategy_baseline(baseline, date, elasticities, closure)
+    partners = against if against in ("others", "all") else tuple(regions_list(against, "against"))
+    return optimal_tariffs(base, government_of(base, region, objective), partners, options=options)
+
+
+def _players(base: Baseline, names: Sequence[str], bilateral: bool, objective: str) -> list[Player]:
+    return [
+        Player(
+            government_of(base, n, objective),
+            tuple(m for m in names if m != n) if bilateral else "others",
+        )
+        for n in names
+    ]
+
+
+def war(
+    players: RegionsLike = "USA,CHN",
+    *,
+    bilateral: bool = False,
+    baseline: BaselineLike = "default",
+    date: str | None = None,
+    elasticities: str | None = None,
+    closure: str = "fixed",
+    objective: str = "welfare",
+    options: WarOptions | None = None,
+) -> NashWar:
+    """A Nash tariff war among ``players`` by iterated best responses (docs/model.md, eq. 7.3).
+
+    Parameters
+    ----------
+    players : str or sequence of str
+        Region codes (``"USA,CHN"``).
+    bilateral : bool
+        Each player taxes only the other players (default: every other region).
+    baseline, date, elasticities, closure, objective
+        As for :func:`optimal_tariff`.
+    options : WarOptions, optional
+    """
+    base = _strategy_baseline(baseline, date, elasticities, closure)
+    names = regions_list(players, "players")
+    return nash_war(base, _players(base, names, bilateral, objective), options=options)
+
+
+def talks(
+    parties: RegionsLike = "USA,CHN",
+    *,
+    threat: ScenarioLike = WAR,
+    baseline: BaselineLike = "default",
+    date: str | None = None,
+    elasticities: str | None = None,
+    closure: str = "fixed",
+    objective: str = "welfare",
+    options: TalksOptions | None = None,
+    war_options: WarOptions | None = None,
+) -> Talks:
+    """Two parties bargain over the tariffs they levy on each other (docs/model.md, eqs. 7.4-7.5).
+
+    Parameters
+    ----------
+    parties : str or sequence of str
+        Two region codes.
+    threat : str, path or Scenario
+        The disagreement point: ``"war"`` (their Nash tariff war, each taxing the other) or a
+        scenario (a threatened escalation), solved on the same baseline.
+    baseline, date, elasticities, closure, objective
+        As for :func:`optimal_tariff`.
+    options : TalksOptions, optional
+        The solution concept (``nash`` or ``equal-gains``), bounds and iterations.
+    war_options : WarOptions, optional
+        Options of the Nash war when ``threat="war"``.
+    """
+    names = regions_list(parties, "parties")
+    if len(names) != 2:
+        raise ScenarioError(f"talks need two parties, got {names}")
+    base = _strategy_baseline(baseline, date, elasticities, closure)
+    players = [Player(government_of(base, a, objective), (b,)) for a, b in (names, names[::-1])]
+    if isinstance(threat, str) and threat == WAR:
+        disagreement: Shocks = nash_war(base, players, options=war_options).result.equilibrium.shocks
+        label = WAR
+    else:
+        sc = scenario_of(threat)
+        base = sc.prepare(base)
+        disagreement, label = sc.compile(base), sc.name
+    return bargain(base, players, disagreement, options=options, threat=label)
+
+
+def deals(
+    space: DealSpaceLike = "busan-2025",
+    *,
+    baseline: BaselineLike = "default",
+    date: str | None = None,
+    elasticities: str | None = None,
+    options: DealOptions | None = None,
+) -> DealTable:
+    """Solve every package of a deal space and bargain over them (docs/model.md, sections 7.5-7.6).
+
+    Parameters
+    ----------
+    space : str, path or DealSpace
+        A built-in deal space (``busan-2025``) or a deal-space file.
+    date : str, optional
+        Override the space's tariff date (``"data"``: the data year's tariffs).
+    baseline, elasticities
+        As for :func:`run`.
+    options : DealOptions, optional
+        Workers, discount factors of the alternating-offers game, a cache folder.
+    """
+    base = baseline_of(baseline, elasticities=elasticities)
+    return solve_deal_space(base, deal_space_of(space, date), options=options)
+
+
+__all__ = ["DATA_YEAR", "WAR", "deals", "optimal_tariff", "run", "talks", "war"]

@@ -1,0 +1,194 @@
+"""The commands: their arguments and the workflow call each makes."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import tradetalks.api as api
+from tradetalks.analyses.objectives import OBJECTIVE_PRESETS
+from tradetalks.analyses.options import TALKS_SOLUTIONS, DealOptions, TalksOptions
+from tradetalks.cli.render import FORMATS, render
+from tradetalks.data.catalog import describe_baseline, shipped_baselines
+from tradetalks.model import CLOSURES
+from tradetalks.scenarios import builtin_names, load_scenario
+
+ELASTICITIES_HELP = "published trade-elasticity set: CP (default), BSY, FGO, GYY, IS, LL, Shap, U4"
+DATE_HELP = (
+    "tariffs in force on YYYY-MM-DD or a preset (pre-war-2017, phase-one-2020, 2025-01-20, geneva-2025, "
+    "pre-summit-2025-10-15); 'data' for the data year's applied tariffs"
+)
+OBJECTIVE_HELP = "government objective: pure welfare or with Ossa (2014)'s political-economy weights"
+
+
+def _common(p: argparse.ArgumentParser, date_default: str) -> None:
+    p.add_argument("--baseline", default="default", help="shipped baseline name or directory (default)")
+    p.add_argument("--date", default=None, help=f"{DATE_HELP}; default: {date_default}")
+    p.add_argument("--elasticities", default=None, help=ELASTICITIES_HELP)
+    p.add_argument("--format", default="table", choices=FORMATS)
+
+
+def _policy(p: argparse.ArgumentParser) -> None:
+    """Options shared by the commands that optimise tariffs."""
+    _common(p, "the data year's applied tariffs")
+    p.add_argument("--closure", default="fixed", choices=CLOSURES)
+    p.add_argument("--objective", default="welfare", choices=OBJECTIVE_PRESETS, help=OBJECTIVE_HELP)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tradetalks", description="Simulate trade wars and trade talks.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log solver progress to stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="solve a scenario and print the changes")
+    run.add_argument("scenario", nargs="?", default="us-100", help="built-in name or .toml path (us-100)")
+    _common(run, "the scenario's own date")
+    run.add_argument("--closure", default="fixed", choices=CLOSURES)
+    run.add_argument("--regions", default=None, help="comma-separated region codes to print")
+    run.add_argument(
+        "--fallout",
+        action="store_true",
+        help="add the fallout on Japan, Korea, Malaysia, ASEAN, the EU, Brazil and ROW",
+    )
+    run.add_argument(
+        "--mapping",
+        default=None,
+        help="aggregate the baseline's regions by a mapping file (CSV source,target; TOML or JSON)",
+    )
+
+    data = sub.add_parser("data", help="describe or build baselines")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+    dsub.add_parser("list", help="list shipped baselines")
+    info = dsub.add_parser("info", help="describe a baseline")
+    info.add_argument("name")
+
+    sc = sub.add_parser("scenarios", help="the built-in scenario library")
+    ssub = sc.add_subparsers(dest="scenarios_command", required=True)
+    ssub.add_parser("list", help="list built-in scenarios")
+
+    opt = sub.add_parser("optimal-tariff", help="a government's optimal tariffs by sector")
+    opt.add_argument("region", nargs="?", default="USA")
+    opt.add_argument("--against", default="CHN", help="partner code(s), comma-separated, or 'others'")
+    _policy(opt)
+
+    war = sub.add_parser("war", help="Nash tariff war among players (iterated best responses)")
+    war.add_argument("players", nargs="?", default="USA,CHN", help="comma-separated region codes")
+    war.add_argument(
+        "--bilateral",
+        action="store_true",
+        help="each player taxes only the other players (default: everyone)",
+    )
+    _policy(war)
+
+    talks = sub.add_parser("talks", help="bargain over two parties' tariffs from a war or a threat")
+    talks.add_argument("parties", nargs="?", default="USA,CHN", help="two comma-separated region codes")
+    talks.add_argument(
+        "--from",
+        dest="threat",
+        default=api.WAR,
+        help="disagreement point: 'war' (their Nash tariff war) or a scenario name/file (a threat)",
+    )
+    talks.add_argument("--solution", default="nash", choices=TALKS_SOLUTIONS)
+    _policy(talks)
+
+    deals = sub.add_parser("deals", help="the deal space of multi-issue packages and bargaining solutions")
+    deals.add_argument("space", nargs="?", default="busan-2025", help="built-in name or .toml path")
+    _common(deals, "the deal space's own date")
+    deals.add_argument("--workers", type=int, default=1)
+    deals.add_argument("--cache-dir", default=None)
+    return p
+
+
+def _regions(text: str | None) -> list[str] | None:
+    return None if text is None else [r.strip() for r in text.split(",") if r.strip()]
+
+
+def cmd_run(args: argparse.Namespace) -> str:
+    result = api.run(
+        args.scenario,
+        baseline=args.baseline,
+        date=args.date,
+        elasticities=args.elasticities,
+        closure=args.closure,
+        mapping=args.mapping,
+        fallout=args.fallout,
+    )
+    return render(result, args.format, ("regions", "fallout"), regions=_regions(args.regions))
+
+
+def cmd_optimal(args: argparse.Namespace) -> str:
+    result = api.optimal_tariff(
+        args.region,
+        args.against,
+        baseline=args.baseline,
+        date=args.date,
+        elasticities=args.elasticities,
+        closure=args.closure,
+        objective=args.objective,
+    )
+    return render(result, args.format, ("tariffs",))
+
+
+def cmd_war(args: argparse.Namespace) -> str:
+    result = api.war(
+        args.players,
+        bilateral=args.bilateral,
+        baseline=args.baseline,
+        date=args.date,
+        elasticities=args.elasticities,
+        closure=args.closure,
+        objective=args.objective,
+    )
+    return render(result, args.format, ("regions", "tariffs"))
+
+
+def cmd_talks(args: argparse.Namespace) -> str:
+    result = api.talks(
+        args.parties,
+        threat=args.threat,
+        baseline=args.baseline,
+        date=args.date,
+        elasticities=args.elasticities,
+        closure=args.closure,
+        objective=args.objective,
+        options=TalksOptions(solution=args.solution),
+    )
+    return render(result, args.format, ("regions", "tariffs"))
+
+
+def cmd_deals(args: argparse.Namespace) -> str:
+    cache = None if args.cache_dir is None else Path(args.cache_dir)
+    result = api.deals(
+        args.space,
+        baseline=args.baseline,
+        date=args.date,
+        elasticities=args.elasticities,
+        options=DealOptions(workers=args.workers, cache_dir=cache),
+    )
+    return render(result, args.format, ("packages",))
+
+
+def cmd_data(args: argparse.Namespace) -> str:
+    if args.data_command == "list":
+        return "\n".join(f"{name:16s} {desc}" for name, desc in shipped_baselines().items())
+    return describe_baseline(args.name)
+
+
+def cmd_scenarios(args: argparse.Namespace) -> str:
+    rows = []
+    for name in builtin_names():
+        sc = load_scenario(name)
+        rows.append(f'{name:22s} {sc.title}\n{"":22s} article: "{sc.article}"')
+    return "\n".join(rows)
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], str]] = {
+    "run": cmd_run,
+    "data": cmd_data,
+    "scenarios": cmd_scenarios,
+    "optimal-tariff": cmd_optimal,
+    "war": cmd_war,
+    "talks": cmd_talks,
+    "deals": cmd_deals,
+}
