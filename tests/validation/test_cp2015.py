@@ -1,7 +1,7 @@
 """Caliendo and Parro (2015) on their own data: the loader, and the NAFTA numbers of the paper.
 
 Published figures (Caliendo and Parro 2015, Review of Economic Studies 82(1): Table 2 and the
-abstract; as collected in shared/data/PROVENANCE.md and READING-NOTES.md):
+abstract):
 
 - welfare, Table 2 (terms of trade + volume of trade, first order): Mexico 1.31 %, Canada
   -0.06 %, US 0.08 %;
@@ -235,7 +235,7 @@ def test_nafta_intra_bloc_import_growth(nafta):
 
 def test_nafta_exact_welfare_is_reported_separately(nafta):
     """The model's exact real-income change counts Mexico's lost tariff revenue in full
-    (READING-NOTES: about 2 % of income before, 0.4 % after), so it is far below Table 2's."""
+    (about 2 % of income before, 0.4 % after), so it is far below Table 2's."""
     mex = _idx("MEX")
     dec = decompose(nafta.equilibrium)
     exact = nafta.welfare_hat[mex] - 1.0

@@ -1,8 +1,7 @@
 """Ossa (2014), "Trade Wars and Trade Talks with Data": the model on his data against his results.
 
 Published / stored figures (Ossa 2014, American Economic Review 104(12), Tables 3a, 4a, 5a and
-their MFN versions 8a, 9a, 10a; the numbers of his replication package's ``Tables/*.mat``, as
-collected in shared/data/PROVENANCE.md):
+their MFN versions 8a, 9a, 10a; the numbers of his replication package's ``Tables/*.mat``):
 
 - Table 4a, welfare in the Nash tariff war (percent): Brazil -1.9, China -2.2, EU -2.6,
   India -2.2, Japan -0.8, ROW -5.0, US -2.2;

@@ -8,15 +8,12 @@ one line on stderr and exit status 2.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from collections.abc import Sequence
 
 from tradetalks.cli import commands
 from tradetalks.errors import TradetalksError
-
-log = logging.getLogger("tradetalks")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,11 +32,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (e.g. ``| head``) closed the pipe: not an error of ours
         sys.stderr.close()
     return 0
-
-
-def _namespace(argv: Sequence[str]) -> argparse.Namespace:
-    """Parsed arguments (for tests of the parser)."""
-    return commands.parser().parse_args(list(argv))
 
 
 if __name__ == "__main__":

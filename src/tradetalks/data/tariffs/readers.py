@@ -1,6 +1,6 @@
 """Readers of the raw tariff files (read only by the schedule builder, never at run time).
 
-Folders of the raw data directory (``tradetalks.data.paths``), see ``PROVENANCE.md`` there:
+Folders of the raw data directory (``tradetalks.data.paths``):
 
 ``us-tariff-tracker-2026/`` (tradewartracker/trade-war-redux-2025, M. Waugh, MIT licence, updated
 2026-07-22)
