@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import tradetalks.api as api
 from tradetalks.analyses.objectives import OBJECTIVE_PRESETS
@@ -117,43 +118,25 @@ def cmd_run(args: argparse.Namespace) -> str:
     return render(result, args.format, ("regions", "fallout"), regions=_regions(args.regions))
 
 
+def _policy_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The arguments every tariff-optimising command passes on as they are."""
+    keys = ("baseline", "date", "elasticities", "closure", "objective")
+    return {k: getattr(args, k) for k in keys}
+
+
 def cmd_optimal(args: argparse.Namespace) -> str:
-    result = api.optimal_tariff(
-        args.region,
-        args.against,
-        baseline=args.baseline,
-        date=args.date,
-        elasticities=args.elasticities,
-        closure=args.closure,
-        objective=args.objective,
-    )
+    result = api.optimal_tariff(args.region, args.against, **_policy_args(args))
     return render(result, args.format, ("tariffs",))
 
 
 def cmd_war(args: argparse.Namespace) -> str:
-    result = api.war(
-        args.players,
-        bilateral=args.bilateral,
-        baseline=args.baseline,
-        date=args.date,
-        elasticities=args.elasticities,
-        closure=args.closure,
-        objective=args.objective,
-    )
+    result = api.war(args.players, bilateral=args.bilateral, **_policy_args(args))
     return render(result, args.format, ("regions", "tariffs"))
 
 
 def cmd_talks(args: argparse.Namespace) -> str:
-    result = api.talks(
-        args.parties,
-        threat=args.threat,
-        baseline=args.baseline,
-        date=args.date,
-        elasticities=args.elasticities,
-        closure=args.closure,
-        objective=args.objective,
-        options=TalksOptions(solution=args.solution),
-    )
+    options = TalksOptions(solution=args.solution)
+    result = api.talks(args.parties, threat=args.threat, options=options, **_policy_args(args))
     return render(result, args.format, ("regions", "tariffs"))
 
 
