@@ -114,6 +114,14 @@ def test_deals_match_the_cli(results, space_file, capsys):
     _assert_same_numbers(results["deals"].to_dict(), _cli_json(capsys, "deals", space_file))
 
 
+def test_strategy_calls_state_their_closure_and_elasticities(toy_dir, space_file):
+    opt = tt.optimal_tariff("R0", "R1", baseline=toy_dir, closure="balanced")
+    assert opt.provenance.closure == "balanced" and "closure balanced" in opt.report().to_text()
+    deals = tt.deals(space_file, elasticities="FGO")
+    assert deals.provenance.elasticity_set == "FGO"
+    assert deals.to_dict()["provenance"]["elasticity_set"] == "FGO"
+
+
 def test_names_paths_and_objects_give_the_same_run():
     by_name = tt.run("soybeans-12mt", baseline="default")
     by_object = tt.run(tt.load_scenario("soybeans-12mt"), baseline=tt.load_baseline("default"))

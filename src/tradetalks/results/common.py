@@ -148,7 +148,13 @@ class Provenance:
         horizon: str = "long",
         options: Mapping[str, Any] | None = None,
     ) -> Provenance:
-        """The provenance of an ``analysis`` computed on ``baseline``."""
+        """The provenance of an ``analysis`` computed on ``baseline``.
+
+        A zero-deficit world made by :func:`tradetalks.model.balanced_baseline` records the
+        ``balanced`` closure whatever ``closure`` says (it is the reference of that closure).
+        """
+        if str(baseline.meta.get("closure", "")).startswith("balanced"):
+            closure = "balanced"
         return cls(
             analysis=analysis,
             baseline=baseline.name,
