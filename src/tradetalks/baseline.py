@@ -65,6 +65,11 @@ class Baseline:
         Units of the flows.
     meta : dict
         Provenance (sources, sha256 of raw files, build command, adjustments).
+    mobility : float, optional
+        Elasticity ``eta`` of the allocation of each region's factors across sectors
+        (docs/model.md, section 2.6): ``None`` (the default) is perfect mobility, one factor
+        price per region (the model of section 2); ``0`` fixes the factors by sector
+        (Ricardo-Viner, the short run); values in between follow a CET allocation.
     """
 
     name: str
@@ -78,6 +83,7 @@ class Baseline:
     theta: FloatArray
     units: str = "USD million"
     meta: Mapping[str, Any] = field(default_factory=dict)
+    mobility: float | None = None
 
     def __post_init__(self) -> None:
         for attr in ("flows", "tariffs", "va_share", "io_share", "theta"):
@@ -117,6 +123,11 @@ class Baseline:
             raise DataError(f"baseline {self.name!r}: field 'tariffs' has negative rates")
         if np.any(self.theta <= 0):
             raise DataError(f"baseline {self.name!r}: field 'theta' must be positive")
+        if self.mobility is not None and not (np.isfinite(self.mobility) and self.mobility >= 0):
+            raise DataError(
+                f"baseline {self.name!r}: field 'mobility' must be a finite number >= 0 or None "
+                f"(perfect mobility), got {self.mobility!r}"
+            )
         if np.any(self.va_share < 0) or np.any(self.io_share < 0):
             raise DataError(f"baseline {self.name!r}: 'va_share' and 'io_share' must be non-negative")
         total = self.va_share + self.io_share.sum(axis=1)
@@ -165,6 +176,11 @@ class Baseline:
     def value_added(self) -> FloatArray:
         """``VA[n] = w_n L_n``: value added (eq. 1.4)."""
         return _frozen((self.va_share * self.gross_output).sum(axis=1))
+
+    @cached_property
+    def sector_value_added(self) -> FloatArray:
+        """``VA[n, j] = gamma[n, j] Y[n, j]``: value added by sector (factor payments)."""
+        return _frozen(self.va_share * self.gross_output)
 
     @cached_property
     def tariff_revenue(self) -> FloatArray:
@@ -278,6 +294,7 @@ class Baseline:
             "theta": self.theta,
             "units": self.units,
             "meta": dict(self.meta),
+            "mobility": self.mobility,
         }
         unknown = set(changes) - set(fields)
         if unknown:
@@ -297,7 +314,8 @@ class Baseline:
     def with_elasticities(self, name: str) -> Baseline:
         """The same baseline with another published trade-elasticity set (``CP``, ``FGO``, ...).
 
-        Sectors added by product splits take their parent's value from the set.
+        Sectors added by product splits take their parent's value from the set; a baseline set to
+        a horizon (``meta["horizon"]``) scales the set by the horizon's ``theta_ratio``.
         """
         info = dict(self.meta.get("theta", {}))
         sets = info.get("sets", {})
@@ -306,6 +324,9 @@ class Baseline:
         values = dict(zip(info["sectors"], sets[name]["values"], strict=True))
         parents = {s["code"]: s["parent"] for s in self.meta.get("splits", [])}
         theta = np.array([values[parents.get(code, code)] for code in self.sectors], dtype=np.float64)
+        horizon = self.meta.get("horizon")
+        if isinstance(horizon, Mapping):  # a horizon scales the long-run set (tradetalks.data.horizons)
+            theta = float(horizon["theta_ratio"]) * theta
         meta = dict(self.meta)
         meta["theta"] = dict(info, set=name, source=sets[name]["source"])
         meta["elasticity_set"] = name

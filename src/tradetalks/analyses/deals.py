@@ -30,6 +30,7 @@ from tradetalks.analyses.fallout import FALLOUT_REGIONS
 from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.options import DealOptions
 from tradetalks.baseline import Baseline
+from tradetalks.data.horizons import LONG, at_horizon
 from tradetalks.errors import ScenarioError, TradetalksError
 from tradetalks.levers import Lever, compile_levers, parse_levers
 from tradetalks.model import Shocks, solve_equilibrium
@@ -297,6 +298,7 @@ def solve_deal_space(
     space: DealSpace,
     *,
     options: DealOptions | None = None,
+    horizon: str = LONG,
 ) -> DealTable:
     """Solve every package of ``space`` on ``baseline`` (prepared by ``space.base``) and bargain.
 
@@ -305,11 +307,13 @@ def solve_deal_space(
     options : DealOptions, optional
         Workers (results do not depend on them), the discount factors of the alternating-offers
         game and a folder to cache the solved table in.
+    horizon : {"short", "medium", "long"}
+        The horizon the packages are solved at, on the space's prepared (split, dated) baseline.
     """
     opts = options or DealOptions()
     workers, discount, cache_dir = opts.workers, opts.discount, opts.cache_dir
     t0 = time.perf_counter()
-    prepared = space.base.prepare(baseline)
+    prepared = at_horizon(space.base.prepare(baseline), horizon)
     onlookers = [r for r in FALLOUT_REGIONS if r in prepared.regions]
     packages = space.packages()
     cache = _cache_path(cache_dir, prepared, space)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 
 from tradetalks.analyses.fallout import Fallout
-from tradetalks.results import Provenance, Report, Result
+from tradetalks.results import Provenance, Report, Result, Section
 from tradetalks.results.common import check_regions
 from tradetalks.scenarios import Scenario
 
@@ -29,11 +30,31 @@ class ScenarioRun:
         The solved world (changes against the prepared baseline).
     fallout : Fallout or None
         Trade diversion, welfare and critical-input exposure of the onlookers.
+    alongside : mapping of str to Result
+        The same scenario at other horizons (``short``, ``medium``, ``long``), by horizon.
     """
 
     scenario: Scenario
     result: Result
     fallout: Fallout | None = None
+    alongside: Mapping[str, Result] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alongside", MappingProxyType(dict(self.alongside)))
+
+    @property
+    def horizon(self) -> str:
+        """The horizon of :attr:`result`."""
+        return self.result.provenance.horizon
+
+    def at(self, horizon: str) -> Result:
+        """The result at one of the horizons solved."""
+        if horizon == self.horizon:
+            return self.result
+        if horizon not in self.alongside:
+            have = ", ".join([self.horizon, *self.alongside])
+            raise KeyError(f"horizon {horizon!r} was not solved; solved: {have}")
+        return self.alongside[horizon]
 
     @property
     def provenance(self) -> Provenance:
@@ -48,9 +69,18 @@ class ScenarioRun:
         return check_regions(self.result.baseline, regions) if regions is not None else self.focus()
 
     def summary(self, regions: Sequence[str] | None = None) -> pd.DataFrame:
-        """Welfare, real wage, price index, exports and imports (percent) of ``regions``
-        (default: :meth:`focus`)."""
-        return self.result.summary(self._regions(regions))
+        """Welfare, real wage, price index, exports and imports (percent) of ``regions`` (default:
+        :meth:`focus`); with other horizons solved, side by side (columns: measure, horizon)."""
+        chosen = self._regions(regions)
+        if not self.alongside:
+            return self.result.summary(chosen)
+        tables = {self.horizon: self.result.summary(chosen)} | {
+            h: r.summary(chosen) for h, r in self.alongside.items()
+        }
+        both = pd.concat(tables, axis=1, names=["horizon", "measure"])
+        return both.swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)[
+            list(self.result.summary(chosen).columns)
+        ]
 
     def frames(self, regions: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
         """``regions`` (every column of :meth:`Result.regions_frame` for the regions shown),
@@ -63,15 +93,37 @@ class ScenarioRun:
 
     def to_dict(self, regions: Sequence[str] | None = None) -> dict[str, Any]:
         """The result's JSON (regions and bilateral trade among ``regions``) plus the fallout."""
-        doc = self.result.to_dict(self._regions(regions))
+        chosen = self._regions(regions)
+        doc = self.result.to_dict(chosen)
+        doc["horizon"] = self.horizon
         doc["title"] = self.scenario.title
         doc["article"] = self.scenario.article
+        if self.alongside:
+            doc["horizons"] = {
+                h: {
+                    k: v
+                    for k, v in r.to_dict(chosen).items()
+                    if k in ("regions", "bilateral", "solver", "provenance")
+                }
+                for h, r in self.alongside.items()
+            }
         if self.fallout is not None:
             doc["fallout"] = self.fallout.to_dict()["regions"]
         return doc
 
     def report(self, regions: Sequence[str] | None = None) -> Report:
         base = self.result.report(self._regions(regions))
-        if self.fallout is None:
-            return base
-        return Report(base.title, base.sections + self.fallout.report().sections, base.notes)
+        sections = base.sections
+        notes = base.notes
+        if self.alongside:
+            horizons = ", ".join([self.horizon, *self.alongside])
+            first = Section(f"horizons {horizons} side by side", self.summary(regions))
+            sections = (first, *sections[1:])
+            notes = notes + tuple(
+                f"solver ({h}): converged={r.solver.converged} iterations={r.solver.iterations} "
+                f"residual={r.solver.residual:.1e} time={1e3 * r.solver.seconds:.0f} ms"
+                for h, r in self.alongside.items()
+            )
+        if self.fallout is not None:
+            sections = sections + self.fallout.report().sections
+        return Report(base.title, sections, notes)

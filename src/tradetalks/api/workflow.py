@@ -48,7 +48,8 @@ from tradetalks.api.inputs import (
 from tradetalks.api.run import ScenarioRun
 from tradetalks.api.solve import solve
 from tradetalks.baseline import Baseline
-from tradetalks.errors import ScenarioError
+from tradetalks.data.horizons import HORIZONS, LONG, at_horizon
+from tradetalks.errors import OptionsError, ScenarioError
 from tradetalks.model import Shocks, SolverOptions
 
 #: ``threat`` value of :func:`talks` that bargains from the parties' Nash tariff war.
@@ -65,6 +66,8 @@ def run(
     mapping: str | Path | Mapping[str, str] | None = None,
     fallout: bool = False,
     solver: SolverOptions | None = None,
+    horizon: str = LONG,
+    alongside: Sequence[str] | None = None,
 ) -> ScenarioRun:
     """Solve a scenario: load, aggregate, choose elasticities, split products, date, compile, solve.
 
@@ -87,20 +90,42 @@ def run(
         Add the fallout on Japan, Korea, Malaysia, the rest of ASEAN, the EU, Brazil and ROW.
     solver : SolverOptions, optional
         Tolerances of the equilibrium solver (its ``closure`` is set from ``closure``).
+    horizon : {"short", "medium", "long"}
+        The horizon of the result (docs/model.md, section 2.6): trade elasticities, factor
+        mobility and critical-product supply of that horizon, on the same prepared baseline.
+    alongside : sequence of str, optional
+        Other horizons solved next to it (default: the short and long runs that ``horizon`` is
+        not; ``()`` for none).
     """
     base = baseline_of(baseline, mapping=mapping, elasticities=elasticities)
     sc = scenario_of(scenario, date)
+    others = _alongside(horizon, alongside)
     prepared = sc.prepare(base)
+    shocks = sc.compile(prepared)
     opts = dataclasses.replace(solver or SolverOptions(), closure=closure)  # type: ignore[arg-type]
-    result = solve(prepared, sc.compile(prepared), opts, scenario=sc.name)
-    return ScenarioRun(sc, result, fallout_of(result) if fallout else None)
+    result = solve(at_horizon(prepared, horizon), shocks, opts, scenario=sc.name)
+    extra = {h: solve(at_horizon(prepared, h), shocks, opts, scenario=sc.name) for h in others}
+    return ScenarioRun(sc, result, fallout_of(result) if fallout else None, extra)
+
+
+def _alongside(horizon: str, alongside: Sequence[str] | None) -> tuple[str, ...]:
+    """The horizons shown next to ``horizon``: by default the short and long runs it is not."""
+    for h in (horizon, *(alongside or ())):
+        if h not in HORIZONS:
+            raise OptionsError(f"horizon={h!r}; allowed: {', '.join(HORIZONS)}")
+    if alongside is None:
+        return tuple(h for h in ("short", LONG) if h != horizon)
+    return tuple(dict.fromkeys(h for h in alongside if h != horizon))
 
 
 def _strategy_baseline(
-    baseline: BaselineLike, date: str | None, elasticities: str | None, closure: str
+    baseline: BaselineLike, date: str | None, elasticities: str | None, closure: str, horizon: str
 ) -> Baseline:
-    """The reference world of the strategy calls: loaded, with its elasticities, dated, closed."""
-    return closed(dated(baseline_of(baseline, elasticities=elasticities), date), closure)
+    """The reference world of the strategy calls: loaded, with its elasticities, dated, closed, at
+    its horizon."""
+    if horizon not in HORIZONS:
+        raise OptionsError(f"horizon={horizon!r}; allowed: {', '.join(HORIZONS)}")
+    return at_horizon(closed(dated(baseline_of(baseline, elasticities=elasticities), date), closure), horizon)
 
 
 def optimal_tariff(
@@ -112,6 +137,7 @@ def optimal_tariff(
     elasticities: str | None = None,
     closure: str = "fixed",
     objective: str = "welfare",
+    horizon: str = LONG,
     options: OptimizerOptions | None = None,
 ) -> OptimalTariffs:
     """A government's optimal tariffs by goods sector on one partner or several (docs/model.md, eq. 7.2).
@@ -124,11 +150,11 @@ def optimal_tariff(
         Partner codes (``"CHN"``, ``"CHN,JPN"``), or ``"others"`` for every other region.
     objective : {"welfare", "ossa2014"}
         Pure welfare, or with Ossa (2014)'s political-economy weights.
-    baseline, date, elasticities, closure
+    baseline, date, elasticities, closure, horizon
         As for :func:`run` (``date=None``: the data year's applied tariffs).
     options : OptimizerOptions, optional
     """
-    base = _strategy_baseline(baseline, date, elasticities, closure)
+    base = _strategy_baseline(baseline, date, elasticities, closure, horizon)
     partners = against if against in ("others", "all") else tuple(regions_list(against, "against"))
     return optimal_tariffs(base, government_of(base, region, objective), partners, options=options)
 
@@ -152,6 +178,7 @@ def war(
     elasticities: str | None = None,
     closure: str = "fixed",
     objective: str = "welfare",
+    horizon: str = LONG,
     options: WarOptions | None = None,
 ) -> NashWar:
     """A Nash tariff war among ``players`` by iterated best responses (docs/model.md, eq. 7.3).
@@ -162,11 +189,11 @@ def war(
         Region codes (``"USA,CHN"``).
     bilateral : bool
         Each player taxes only the other players (default: every other region).
-    baseline, date, elasticities, closure, objective
+    baseline, date, elasticities, closure, objective, horizon
         As for :func:`optimal_tariff`.
     options : WarOptions, optional
     """
-    base = _strategy_baseline(baseline, date, elasticities, closure)
+    base = _strategy_baseline(baseline, date, elasticities, closure, horizon)
     names = regions_list(players, "players")
     return nash_war(base, _players(base, names, bilateral, objective), options=options)
 
@@ -180,6 +207,7 @@ def talks(
     elasticities: str | None = None,
     closure: str = "fixed",
     objective: str = "welfare",
+    horizon: str = LONG,
     options: TalksOptions | None = None,
     war_options: WarOptions | None = None,
 ) -> Talks:
@@ -192,7 +220,7 @@ def talks(
     threat : str, path or Scenario
         The disagreement point: ``"war"`` (their Nash tariff war, each taxing the other) or a
         scenario (a threatened escalation), solved on the same baseline.
-    baseline, date, elasticities, closure, objective
+    baseline, date, elasticities, closure, objective, horizon
         As for :func:`optimal_tariff`.
     options : TalksOptions, optional
         The solution concept (``nash`` or ``equal-gains``), bounds and iterations.
@@ -202,15 +230,17 @@ def talks(
     names = regions_list(parties, "parties")
     if len(names) != 2:
         raise ScenarioError(f"talks need two parties, got {names}")
-    base = _strategy_baseline(baseline, date, elasticities, closure)
+    base = _strategy_baseline(baseline, date, elasticities, closure, LONG)
+    threat_scenario = None if isinstance(threat, str) and threat == WAR else scenario_of(threat)
+    if threat_scenario is not None:
+        base = threat_scenario.prepare(base)  # its products split out and its date, at the long run
+    base = at_horizon(base, horizon)
     players = [Player(government_of(base, a, objective), (b,)) for a, b in (names, names[::-1])]
-    if isinstance(threat, str) and threat == WAR:
+    if threat_scenario is None:
         disagreement: Shocks = nash_war(base, players, options=war_options).result.equilibrium.shocks
         label = WAR
     else:
-        sc = scenario_of(threat)
-        base = sc.prepare(base)
-        disagreement, label = sc.compile(base), sc.name
+        disagreement, label = threat_scenario.compile(base), threat_scenario.name
     return bargain(base, players, disagreement, options=options, threat=label)
 
 
@@ -220,6 +250,7 @@ def deals(
     baseline: BaselineLike = "default",
     date: str | None = None,
     elasticities: str | None = None,
+    horizon: str = LONG,
     options: DealOptions | None = None,
 ) -> DealTable:
     """Solve every package of a deal space and bargain over them (docs/model.md, sections 7.5-7.6).
@@ -230,13 +261,15 @@ def deals(
         A built-in deal space (``busan-2025``) or a deal-space file.
     date : str, optional
         Override the space's tariff date (``"data"``: the data year's tariffs).
-    baseline, elasticities
-        As for :func:`run`.
+    baseline, elasticities, horizon
+        As for :func:`run` (the packages are solved at ``horizon`` on the space's prepared baseline).
     options : DealOptions, optional
         Workers, discount factors of the alternating-offers game, a cache folder.
     """
     base = baseline_of(baseline, elasticities=elasticities)
-    return solve_deal_space(base, deal_space_of(space, date), options=options)
+    if horizon not in HORIZONS:
+        raise OptionsError(f"horizon={horizon!r}; allowed: {', '.join(HORIZONS)}")
+    return solve_deal_space(base, deal_space_of(space, date), options=options, horizon=horizon)
 
 
 __all__ = ["DATA_YEAR", "WAR", "deals", "optimal_tariff", "run", "talks", "war"]

@@ -12,6 +12,7 @@ from tradetalks.analyses.objectives import OBJECTIVE_PRESETS
 from tradetalks.analyses.options import TALKS_SOLUTIONS, DealOptions, TalksOptions
 from tradetalks.cli.render import FORMATS, render
 from tradetalks.data.catalog import describe_baseline, shipped_baselines
+from tradetalks.data.horizons import HORIZONS
 from tradetalks.model import CLOSURES
 from tradetalks.scenarios import builtin_names, load_scenario
 
@@ -27,6 +28,12 @@ def _common(p: argparse.ArgumentParser, date_default: str) -> None:
     p.add_argument("--baseline", default="default", help="shipped baseline name or directory (default)")
     p.add_argument("--date", default=None, help=f"{DATE_HELP}; default: {date_default}")
     p.add_argument("--elasticities", default=None, help=ELASTICITIES_HELP)
+    p.add_argument(
+        "--horizon",
+        default="long",
+        choices=HORIZONS,
+        help="time horizon: short (about a year), medium (about three), long (the long run; default)",
+    )
     p.add_argument("--format", default="table", choices=FORMATS)
 
 
@@ -46,6 +53,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", nargs="?", default="us-100", help="built-in name or .toml path (us-100)")
     _common(run, "the scenario's own date")
     run.add_argument("--closure", default="fixed", choices=CLOSURES)
+    run.add_argument(
+        "--alongside",
+        default=None,
+        help="other horizons to solve next to --horizon, comma-separated, or 'none' "
+        "(default: the short and long runs --horizon is not)",
+    )
     run.add_argument("--regions", default=None, help="comma-separated region codes to print")
     run.add_argument(
         "--fallout",
@@ -114,13 +127,17 @@ def cmd_run(args: argparse.Namespace) -> str:
         closure=args.closure,
         mapping=args.mapping,
         fallout=args.fallout,
+        horizon=args.horizon,
+        alongside=None
+        if args.alongside is None
+        else [h for h in _regions(args.alongside) or [] if h != "none"],
     )
     return render(result, args.format, ("regions", "fallout"), regions=_regions(args.regions))
 
 
 def _policy_args(args: argparse.Namespace) -> dict[str, Any]:
     """The arguments every tariff-optimising command passes on as they are."""
-    keys = ("baseline", "date", "elasticities", "closure", "objective")
+    keys = ("baseline", "date", "elasticities", "closure", "objective", "horizon")
     return {k: getattr(args, k) for k in keys}
 
 
@@ -147,6 +164,7 @@ def cmd_deals(args: argparse.Namespace) -> str:
         baseline=args.baseline,
         date=args.date,
         elasticities=args.elasticities,
+        horizon=args.horizon,
         options=DealOptions(workers=args.workers, cache_dir=cache),
     )
     return render(result, args.format, ("packages",))

@@ -32,7 +32,7 @@ ARRAYS_FILE = "arrays.npz"
 MANIFEST_FILE = "manifest.json"
 ARRAY_FIELDS = ("flows", "tariffs", "va_share", "io_share", "theta")
 #: Manifest keys written by the store itself; ``meta`` may not use them.
-RESERVED = ("format", "name", "year", "units", "regions", "sectors", "arrays")
+RESERVED = ("format", "name", "year", "units", "regions", "sectors", "arrays", "mobility")
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _LEVEL = 9
@@ -87,6 +87,8 @@ def manifest_dict(b: Baseline, arrays_sha256: str) -> dict[str, Any]:
             },
         },
     }
+    if b.mobility is not None:
+        head["mobility"] = float(b.mobility)
     head.update(dict(b.meta))
     return head
 
@@ -173,4 +175,5 @@ def load_baseline(directory: str | Path) -> Baseline:
         theta=arrays["theta"],
         units=str(manifest["units"]),
         meta=meta,
+        mobility=None if manifest.get("mobility") is None else float(manifest["mobility"]),
     )

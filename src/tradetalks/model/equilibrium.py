@@ -47,6 +47,10 @@ class System:
     deficits : (N,)        counterfactual deficits ``D'``
     wedges : Wedges, optional   endogenous wedges of quantity constraints (:mod:`.wedges`)
     nests : Nests, optional     CES nests of critical inputs (:mod:`.nests`)
+    mobility : float, optional  factor mobility ``eta`` across sectors (docs/model.md, section 2.6);
+        ``None``: perfect mobility, one factor price per region (section 2); otherwise the factor
+        prices are sector-specific, ``w_hat[n, j]``
+    sector_value_added0 : (N, J), optional   baseline value added by sector (with ``mobility``)
     """
 
     buyer_side: FloatArray  # (2, N, N, J): A and tariff, stacked for one contraction
@@ -60,6 +64,22 @@ class System:
     deficits: FloatArray
     wedges: Wedges | None = field(default=None)
     nests: Nests | None = field(default=None)
+    mobility: float | None = field(default=None)
+    sector_value_added0: FloatArray | None = field(default=None)
+
+    @property
+    def sector_factors(self) -> bool:
+        """Whether factor prices are sector-specific (finite ``mobility``)."""
+        return self.mobility is not None
+
+    @cached_property
+    def value_added_weights(self) -> FloatArray:
+        """``v[n, j] = VA[n, j] / VA[n]``: baseline shares of each sector in a region's factors."""
+        va = self.sector_value_added0
+        assert va is not None
+        tot = va.sum(axis=1, keepdims=True)
+        out: FloatArray = np.where(tot > 0, va / np.where(tot > 0, tot, 1.0), 0.0)
+        return out
 
     @cached_property
     def buyer_by_sector(self) -> NDArray[np.generic]:
@@ -147,10 +167,32 @@ def prepare(
 def log_unit_cost(sys: System, log_w: FloatArray, log_P: FloatArray) -> FloatArray:
     """``ln c_hat[n, j] = gamma[n, j] ln w_hat[n] + sum_k gamma[n, k, j] ln P_hat[n, k]``.
 
-    Unit-cost changes (docs/model.md, eq. 2.4; CP eq. 11).
+    Unit-cost changes (docs/model.md, eq. 2.4; CP eq. 11). With sector-specific factor prices
+    (``sys.sector_factors``) ``log_w`` is ``(..., N, J)`` and ``w_hat[n]`` becomes ``w_hat[n, j]``
+    (eq. 2.18).
     """
     inputs = np.matmul(log_P[..., :, None, :], sys.io_share)[..., 0, :]
-    out: FloatArray = sys.va_share * log_w[..., :, None] + inputs
+    wage = log_w if sys.sector_factors else log_w[..., :, None]
+    out: FloatArray = sys.va_share * wage + inputs
+    return out
+
+
+def factor_supply(sys: System, log_w: NDArray[Any]) -> NDArray[Any]:
+    """Factor income by sector supplied at sector factor prices ``w_hat[n, j]`` (docs/model.md,
+    eqs. 2.19-2.20): ``VA[n, j] w_hat^(1 + eta) / S[n]`` with ``S[n] = sum_k v[n, k] w_hat[n, k]^eta``.
+
+    The CET allocation ``L_hat[n, j] = w_hat[n, j]^eta / S[n]`` keeps each region's factor
+    endowment fixed (``sum_j v L_hat = 1``); ``eta = 0`` fixes the factors by sector.
+    """
+    eta = float(sys.mobility or 0.0)
+    va0 = sys.sector_value_added0
+    assert va0 is not None
+    if eta == 0.0:
+        out: NDArray[Any] = va0 * np.exp(log_w)
+        return out
+    powered = np.exp(eta * log_w)
+    total = (sys.value_added_weights * powered).sum(axis=-1)
+    out = va0 * np.exp(log_w) * powered / total[..., None]
     return out
 
 
@@ -178,7 +220,7 @@ class Evaluation:
     output: FloatArray  # (N, J)  Y' at producer prices (CP eq. 14, first part)
     tariff_revenue: FloatArray  # (N,)
     export_tax_revenue: FloatArray  # (N,)
-    labour_income: FloatArray  # (N,)  demand for labour, sum_j gamma Y'  (CP eq. 15)
+    labour_income: FloatArray  # (N,) demand for labour, sum_j gamma Y' (CP eq. 15); (N, J) by sector
     income: FloatArray  # (N,)  I' = w_hat VA + R' + E' + D'
     spending: FloatArray  # (N, J) X' implied (CP eq. 14)
     va_share: FloatArray  # (N, J) value-added shares in effect (move only in CES nests)
@@ -201,7 +243,7 @@ def evaluate(
 
     Parameters
     ----------
-    log_w : (..., N)  log wage changes
+    log_w : (..., N)  log wage changes; ``(..., N, J)`` with sector-specific factor prices
     log_P : (..., N, J)  log sector price changes
     spending : (..., N, J)  counterfactual spending ``X'`` (levels)
     log_m : (G,), optional  log multipliers of the endogenous wedges (zeros if omitted)
@@ -210,7 +252,7 @@ def evaluate(
     complex-step derivatives); a batch is only supported without wedges and nests.
     """
     theta = sys.theta
-    if log_w.ndim > 1 and (sys.wedges is not None or sys.nests is not None):
+    if log_P.ndim > 2 and (sys.wedges is not None or sys.nests is not None):
         raise NotImplementedError("batched evaluation is not supported with constraints or CES nests")
     log_c = log_unit_cost(sys, log_w, log_P)
     va_share, io_share = sys.va_share, sys.io_share
@@ -240,7 +282,7 @@ def evaluate(
         *m.shape[:-2], n_s, m.shape[-2], m.shape[-1]
     )
     output = seller[..., 0, :, :]
-    xtax_rev = seller[..., 1, :, :].sum(axis=-1) if sys.has_export_taxes else np.zeros_like(log_w)
+    xtax_rev = seller[..., 1, :, :].sum(axis=-1) if sys.has_export_taxes else np.zeros_like(m[..., 0])
     groups = np.zeros(0)
     if w is not None:
         cells_m = m[w.n, w.j] * cost_term[w.i, w.j]
@@ -250,8 +292,13 @@ def evaluate(
         producer_now = wedge_kernel.cell_arrays(w, lm)[2]
         groups = wedge_kernel.group_flows(w, producer_now, cost_term, m)
     tariff_rev = (m * buyer[..., 1, :, :]).sum(axis=-1)
-    labour = (va_share * output).sum(axis=-1)
-    income = np.exp(log_w) * sys.value_added0 + tariff_rev + xtax_rev + sys.deficits
+    if sys.sector_factors:
+        labour = va_share * output  # factor demand by sector (eq. 2.20)
+        factor_income = factor_supply(sys, log_w).sum(axis=-1)
+    else:
+        labour = (va_share * output).sum(axis=-1)
+        factor_income = np.exp(log_w) * sys.value_added0
+    income = factor_income + tariff_rev + xtax_rev + sys.deficits
     new_spending = np.matmul(io_share, output[..., None])[..., 0] + sys.alpha * income[..., None]
     return Evaluation(
         log_c=log_c,

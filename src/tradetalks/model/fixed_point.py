@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
-from tradetalks.model.equilibrium import Evaluation, System, evaluate
+from tradetalks.model.equilibrium import Evaluation, System, evaluate, factor_supply
 from tradetalks.model.wedges import update as update_wedges
 
 FloatArray = NDArray[np.float64]
@@ -42,9 +42,15 @@ def wage_step(sys: System, ev: Evaluation) -> FloatArray:
     out = ev.output
     with np.errstate(invalid="ignore", divide="ignore"):
         kept = np.where(out > 0, (sales * pi).sum(axis=0) / np.where(out > 0, out, 1.0), 1.0)
+    own = sys.theta[None, :] * sys.va_share * (1.0 - kept)
+    if sys.sector_factors:
+        # sector by sector: supply F[n, j] rises with elasticity 1 + eta (1 - v[n, j]) (eq. 2.19)
+        supply = 1.0 + float(sys.mobility or 0.0) * (1.0 - sys.value_added_weights)
+        sector_step: FloatArray = 1.0 / (supply + np.nan_to_num(own, nan=0.0, posinf=0.0))
+        return sector_step
     labour_nj = sys.va_share * out
     weight = labour_nj / np.maximum(labour_nj.sum(axis=1, keepdims=True), 1e-300)
-    eps = (weight * sys.theta[None, :] * sys.va_share * (1.0 - kept)).sum(axis=1)
+    eps = (weight * own).sum(axis=1)
     step: FloatArray = 1.0 / (1.0 + np.nan_to_num(eps, nan=0.0, posinf=0.0))
     return step
 
@@ -64,6 +70,7 @@ class FixedPointMap:
     nu: FloatArray
     n: int
     j: int
+    has_va: NDArray[np.bool_] | None = None
 
     @classmethod
     def build(cls, baseline: Baseline, sys: System) -> FixedPointMap:
@@ -71,25 +78,38 @@ class FixedPointMap:
         n, j = baseline.n_regions, baseline.n_sectors
         # Wage step sizes at the starting point (with the shock in place), fixed during the solve
         # so that the accelerated map stays one map.
-        nu = wage_step(sys, evaluate(sys, np.zeros(n), np.zeros((n, j)), x0))
-        return cls(sys, x0, x0 > 0, np.where(x0 > 0, x0, 1.0), baseline.value_added, nu, n, j)
+        w0 = np.zeros((n, j)) if sys.sector_factors else np.zeros(n)
+        nu = wage_step(sys, evaluate(sys, w0, np.zeros((n, j)), x0))
+        has_va = baseline.sector_value_added > 0 if sys.sector_factors else None
+        return cls(sys, x0, x0 > 0, np.where(x0 > 0, x0, 1.0), baseline.value_added, nu, n, j, has_va)
+
+    @property
+    def n_wages(self) -> int:
+        """Factor prices in the state: one per region, or one per region and sector."""
+        return self.n * self.j if self.sys.sector_factors else self.n
 
     @property
     def size(self) -> int:
-        return self.n + 2 * self.n * self.j + self.sys.n_wedges
+        return self.n_wages + 2 * self.n * self.j + self.sys.n_wedges
 
     def start(self) -> FloatArray:
         nj = self.n * self.j
-        return np.concatenate([np.zeros(self.n), np.zeros(nj), np.ones(nj), np.zeros(self.sys.n_wedges)])
+        return np.concatenate(
+            [np.zeros(self.n_wages), np.zeros(nj), np.ones(nj), np.zeros(self.sys.n_wedges)]
+        )
 
     def unpack(self, z: Array) -> tuple[Array, Array, Array, Array]:
-        """``(ln w, ln P, X'/X, ln m)`` views of a state (leading batch axes kept)."""
-        n, nj, batch = self.n, self.n * self.j, z.shape[:-1]
+        """``(ln w, ln P, X'/X, ln m)`` views of a state (leading batch axes kept); ``ln w`` is
+        ``(..., N)`` or, with sector-specific factor prices, ``(..., N, J)``."""
+        nw, nj, batch = self.n_wages, self.n * self.j, z.shape[:-1]
+        log_w = z[..., :nw]
+        if self.sys.sector_factors:
+            log_w = log_w.reshape(*batch, self.n, self.j)
         return (
-            z[..., :n],
-            z[..., n : n + nj].reshape(*batch, self.n, self.j),
-            z[..., n + nj : n + 2 * nj].reshape(*batch, self.n, self.j),
-            z[..., n + 2 * nj :],
+            log_w,
+            z[..., nw : nw + nj].reshape(*batch, self.n, self.j),
+            z[..., nw + nj : nw + 2 * nj].reshape(*batch, self.n, self.j),
+            z[..., nw + 2 * nj :],
         )
 
     def evaluate(self, z: Array) -> Evaluation:
@@ -105,16 +125,19 @@ class FixedPointMap:
         """
         log_w, log_P, x_rel, log_m = self.unpack(z)
         ev = self.evaluate(z)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w_gap = np.log(ev.labour_income / self.value_added0) - log_w
-        new_w = log_w + self.nu * w_gap
-        va0 = self.value_added0
-        new_w = new_w - np.log((np.exp(new_w) @ va0) / va0.sum())[..., None]
-        new_x = np.where(self.has_x, ev.spending / self.x_scale, 1.0)
         batch = z.shape[:-1]
-        parts = [new_w, ev.log_P.reshape(*batch, -1), new_x.reshape(*batch, -1)]
+        if self.sys.sector_factors:
+            new_w, w_gap = self._sector_wages(log_w, ev)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w_gap = np.log(ev.labour_income / self.value_added0) - log_w
+            new_w = log_w + self.nu * w_gap
+            va0 = self.value_added0
+            new_w = new_w - np.log((np.exp(new_w) @ va0) / va0.sum())[..., None]
+        new_x = np.where(self.has_x, ev.spending / self.x_scale, 1.0)
+        parts = [new_w.reshape(*batch, -1), ev.log_P.reshape(*batch, -1), new_x.reshape(*batch, -1)]
         errs = [
-            np.abs(w_gap),
+            np.abs(w_gap).reshape(*batch, -1),
             np.abs(ev.log_P - log_P).reshape(*batch, -1),
             np.abs(new_x - x_rel).reshape(*batch, -1),
         ]
@@ -128,3 +151,15 @@ class FixedPointMap:
             parts.append(log_m)
         err = np.max(np.concatenate([np.real(e) for e in errs], axis=-1), axis=-1)
         return np.concatenate(parts, axis=-1), np.where(np.isfinite(err), err, np.inf)
+
+    def _sector_wages(self, log_w: Array, ev: Evaluation) -> tuple[Array, Array]:
+        """Update of sector factor prices toward ``F[n, j] = gamma Y'`` (docs/model.md, eq. 2.20),
+        with the world's factor income held at its baseline value (the numeraire, eq. 2.14)."""
+        assert self.has_va is not None
+        supply = factor_supply(self.sys, log_w)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = np.where(self.has_va, np.log(ev.labour_income / np.where(self.has_va, supply, 1.0)), 0.0)
+        new_w = np.where(self.has_va, log_w + self.nu * gap, 0.0)
+        total = factor_supply(self.sys, new_w).sum(axis=(-2, -1))
+        new_w = np.where(self.has_va, new_w - np.log(total / self.value_added0.sum())[..., None, None], 0.0)
+        return new_w, gap

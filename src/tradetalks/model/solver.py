@@ -15,6 +15,7 @@ See docs/model.md, section 3 (the equations it solves: section 2).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import weakref
@@ -97,7 +98,11 @@ class Equilibrium:
 
     Attributes
     ----------
-    w_hat : (N,)         wage (value-added price) changes
+    w_hat : (N,)         wage (value-added price) changes; with sector-specific factor prices, the
+                         change of each region's factor income per unit of its endowment
+    factor_price_hat : (N, J)  factor-price changes by sector (all equal to ``w_hat[n]`` under
+                         perfect mobility)
+    factor_income : (N, J)     counterfactual factor payments by sector, ``gamma Y'``
     P_hat : (N, J)       sector price-index changes
     c_hat : (N, J)       unit-cost changes
     spending : (N, J)    counterfactual spending ``X'``
@@ -116,6 +121,8 @@ class Equilibrium:
     baseline: Baseline
     shocks: Shocks
     w_hat: FloatArray
+    factor_price_hat: FloatArray
+    factor_income: FloatArray
     P_hat: FloatArray
     c_hat: FloatArray
     spending: FloatArray
@@ -156,8 +163,39 @@ def solve_equilibrium(
     """
     opts = options or SolverOptions()
     t0 = time.perf_counter()
-    sys = build_system(baseline, shocks)
-    fp = FixedPointMap.build(baseline, sys)
+    hard = [ci.sigma for ci in shocks.critical_inputs if ci.sigma < 1.0]
+    first_try = opts if not hard else dataclasses.replace(opts, max_iter=min(opts.max_iter, FIRST_TRY))
+    fp, z, iters, resid, ok = _fixed_point(baseline, shocks, first_try, start)
+    method: str = opts.method
+    if not ok and hard:
+        fp, z, iters = _continuation(baseline, shocks, opts, start, iters)
+        resid, ok, method = opts.tol, True, f"{opts.method}+continuation"
+    seconds = time.perf_counter() - t0
+    if not ok:
+        raise ConvergenceError(
+            f"equilibrium solver ({opts.method}) did not converge on baseline {baseline.name!r}: "
+            f"residual {resid:.3e} > tol {opts.tol:.1e} after {iters} iterations",
+            iterations=iters,
+            residual=float(resid),
+        )
+    sys = fp.sys
+    log_w, log_P, x_rel, _ = fp.unpack(z)
+    ev = fp.evaluate(z)
+    info = SolverInfo(True, iters, float(resid), seconds, method)
+    log.debug("solved %s in %d iterations, %.1f ms", baseline.name, iters, 1e3 * seconds)
+    return _collect(baseline, shocks, sys, ev, log_w, log_P, x_rel * fp.spending0, info, z)
+
+
+#: Passes of the first attempt when critical-input nests are below Cobb-Douglas; if it fails the
+#: solver continues from Cobb-Douglas nests instead (:func:`_continuation`).
+FIRST_TRY = 400
+
+
+def _fixed_point(
+    baseline: Baseline, shocks: Shocks, opts: SolverOptions, start: FloatArray | None
+) -> tuple[FixedPointMap, FloatArray, int, float, bool]:
+    """One run of the accelerated fixed point: ``(map, state, iterations, residual, converged)``."""
+    fp = FixedPointMap.build(baseline, build_system(baseline, shocks))
 
     def step(z: FloatArray) -> tuple[FloatArray, float]:
         tz, err = fp(z)
@@ -170,29 +208,77 @@ def solve_equilibrium(
         z0 = np.array(start, dtype=np.float64)
     memory = opts.memory if opts.method == "anderson" else 0
     if memory:
-        out = anderson(step, z0, tol=opts.tol, max_iter=opts.max_iter, memory=memory)
-        z, iters, resid, ok = out.z, out.iterations, out.residual, out.converged
-    else:
-        z, iters, resid, ok = z0, 0, np.inf, False
-        for iters in range(1, opts.max_iter + 1):  # noqa: B007
-            z_new, resid = step(z)
-            if resid <= opts.tol:
-                ok = True
-                break
-            z = z_new
-    seconds = time.perf_counter() - t0
+        # a far-off trial state may overflow; its residual is then infinite and Anderson backs off
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = anderson(step, z0, tol=opts.tol, max_iter=opts.max_iter, memory=memory)
+        return fp, out.z, out.iterations, float(out.residual), bool(out.converged)
+    z, iters, resid = z0, 0, np.inf
+    for iters in range(1, opts.max_iter + 1):
+        z_new, resid = step(z)
+        if resid <= opts.tol:
+            return fp, z, iters, float(resid), True
+        z = z_new
+    return fp, z, iters, float(resid), False
+
+
+def _continuation(
+    baseline: Baseline, shocks: Shocks, opts: SolverOptions, start: FloatArray | None, spent: int
+) -> tuple[FixedPointMap, FloatArray, int]:
+    """Solve with near-Leontief nests by continuation from Cobb-Douglas (docs/model.md, section 3.3).
+
+    Each nest's ``sigma < 1`` is replaced by ``sigma^t`` and ``t`` moves from 0 (Cobb-Douglas) to
+    1 in adaptive steps, each solve warm-started from the last. With an input in near-fixed supply
+    and ``sigma`` near zero the market clears by a large rise of the input's price and a fall of
+    its users' output (rationing by price); this path reaches that equilibrium where a cold start
+    does not.
+
+    Raises
+    ------
+    ConvergenceError
+        When the step would have to shrink below 1/1024: no equilibrium was found on the path; the
+        message names the nests and how far the path got.
+    """
+
+    def at(t: float) -> Shocks:
+        nests = tuple(
+            dataclasses.replace(ci, sigma=ci.sigma**t) if ci.sigma < 1.0 else ci
+            for ci in shocks.critical_inputs
+        )
+        return dataclasses.replace(shocks, critical_inputs=nests)
+
+    done, step, state, iters = 0.0, 0.25, start, spent
+    fp, z, n, resid, ok = _fixed_point(baseline, at(0.0), opts, start)
+    iters += n
     if not ok:
         raise ConvergenceError(
-            f"equilibrium solver ({opts.method}) did not converge on baseline {baseline.name!r}: "
-            f"residual {resid:.3e} > tol {opts.tol:.1e} after {iters} iterations",
+            f"equilibrium solver did not converge on baseline {baseline.name!r} even with Cobb-Douglas "
+            f"critical-input nests (residual {resid:.3e})",
             iterations=iters,
-            residual=float(resid),
+            residual=resid,
         )
-    log_w, log_P, x_rel, _ = fp.unpack(z)
-    ev = fp.evaluate(z)
-    info = SolverInfo(True, iters, float(resid), seconds, opts.method)
-    log.debug("solved %s in %d iterations, %.1f ms", baseline.name, iters, 1e3 * seconds)
-    return _collect(baseline, shocks, sys, ev, log_w, log_P, x_rel * fp.spending0, info, z)
+    state = z
+    while done < 1.0:
+        t = min(1.0, done + step)
+        fp, z, n, resid, ok = _fixed_point(baseline, at(t), opts, state)
+        iters += n
+        if ok:
+            done, state, step = t, z, min(0.5, 1.5 * step)
+            continue
+        step /= 2.0
+        if step < 1.0 / 1024:
+            reached = ", ".join(
+                f"{ci.label or 'nest'}: sigma {ci.sigma**done:.3g} of {ci.sigma:.3g}"
+                for ci in shocks.critical_inputs
+                if ci.sigma < 1.0
+            )
+            raise ConvergenceError(
+                f"no equilibrium found on baseline {baseline.name!r}: continuing the critical-input nests "
+                f"from Cobb-Douglas reached {reached}. With the input's supply near fixed and sigma near "
+                "zero, its users' output would have to fall further than any positive price clears",
+                iterations=iters,
+                residual=resid,
+            )
+    return fp, state, iters
 
 
 def _collect(
@@ -208,10 +294,20 @@ def _collect(
 ) -> Equilibrium:
     shares = trade_shares(sys, ev)
     flows = trade_flows(sys, ev)
+    factor_income = ev.va_share * ev.output
+    if sys.sector_factors:
+        factor_price = np.exp(log_w)
+        va0 = baseline.value_added
+        w_hat = np.where(va0 > 0, factor_income.sum(axis=1) / np.where(va0 > 0, va0, 1.0), 1.0)
+    else:
+        w_hat = np.exp(log_w)
+        factor_price = np.broadcast_to(w_hat[:, None], factor_income.shape)
     return Equilibrium(
         baseline=baseline,
         shocks=shocks,
-        w_hat=_ro(np.exp(log_w)),
+        w_hat=_ro(w_hat),
+        factor_price_hat=_ro(factor_price),
+        factor_income=_ro(factor_income),
         P_hat=_ro(np.exp(log_P)),
         c_hat=_ro(np.exp(ev.log_c)),
         spending=_ro(spending),

@@ -47,9 +47,12 @@ def build_system(baseline: Baseline, shocks: Shocks, tariffs: NDArray[np.generic
     )
     wedges = compile_wedges(baseline, shocks, sys) if shocks.constraints else None
     nests = compile_nests(baseline, shocks) if shocks.critical_inputs else None
-    if wedges is None and nests is None:
+    if wedges is None and nests is None and baseline.mobility is None:
         return sys
-    return dataclasses.replace(sys, wedges=wedges, nests=nests)
+    sector_va = baseline.sector_value_added if baseline.mobility is not None else None
+    return dataclasses.replace(
+        sys, wedges=wedges, nests=nests, mobility=baseline.mobility, sector_value_added0=sector_va
+    )
 
 
 def compile_wedges(baseline: Baseline, shocks: Shocks, sys: System) -> Wedges:

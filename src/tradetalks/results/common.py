@@ -31,8 +31,6 @@ from tradetalks.baseline import Baseline
 
 #: Decimals of every rendered table.
 DECIMALS = 3
-#: Horizons a result can be computed at (the long run is the model of docs/model.md, section 2).
-HORIZONS = ("long",)
 
 
 def baseline_sha256(baseline: Baseline) -> str:
@@ -155,6 +153,9 @@ class Provenance:
         """
         if str(baseline.meta.get("closure", "")).startswith("balanced"):
             closure = "balanced"
+        info = baseline.meta.get("horizon")
+        if isinstance(info, Mapping) and "name" in info:
+            horizon = str(info["name"])
         return cls(
             analysis=analysis,
             baseline=baseline.name,

@@ -389,6 +389,11 @@ def plan_dating(baseline: Baseline, date_or_preset: str | dt.date) -> DatingPlan
         ``YYYY-MM-DD`` from 2018-01-01 to 2026-12-31, or a key of :data:`PRESETS`.
     """
     iso, preset = resolve_date(date_or_preset)
+    if "horizon" in baseline.meta:
+        raise DataError(
+            f"baseline {baseline.name!r} is set to the {baseline.meta['horizon'].get('name')} horizon; "
+            "date the long-run baseline, then set the horizon (tradetalks.data.horizons.at_horizon)"
+        )
     obs = observed_date(baseline)
     schedule = load_schedule()
     icio = None
