@@ -239,3 +239,33 @@ def test_cli_reports_bad_options_in_one_line(capsys, space_file):
     assert "DealOptions.workers = 0" in err and err.count("\n") == 1
     assert main(["optimal-tariff", "USA", "--against", "XXX"]) == 2
     assert "unknown region 'XXX'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ horizons
+def test_run_shows_short_and_long_side_by_side(results, capsys):
+    run = results["run"]
+    assert run.horizon == "long" and set(run.alongside) == {"short"}
+    doc = run.to_dict()
+    assert doc["horizon"] == "long" and set(doc["horizons"]) == {"short"}
+    short = doc["horizons"]["short"]
+    assert {"regions", "bilateral", "solver", "provenance"} <= set(short)
+    assert short["provenance"]["horizon"] == "short" and doc["provenance"]["horizon"] == "long"
+    table = run.summary()
+    assert list(table.columns.get_level_values("horizon")[:2]) == ["long", "short"]
+    # the short run: lower trade elasticities, so the same tariff raises US prices more
+    usa = run.at("short").regions_frame().loc["USA"]
+    assert usa["price_index_pct"] > run.result.regions_frame().loc["USA", "price_index_pct"]
+    text = run.report().to_text()
+    assert "horizons long, short side by side" in text and "solver (short)" in text
+
+
+def test_horizon_flag_picks_the_result_and_names_it(capsys, toy_dir):
+    doc = _cli_json(capsys, "run", "us-100", "--horizon", "short", "--alongside", "none")
+    assert doc["horizon"] == "short" and "horizons" not in doc
+    assert doc["provenance"]["horizon"] == "short" and doc["baseline"]["horizon"] == "short"
+    api = tt.run("us-100", horizon="short", alongside=()).to_dict()
+    _assert_same_numbers(api, doc)
+    opt = tt.optimal_tariff("R0", "R1", baseline=toy_dir, horizon="medium")
+    assert opt.provenance.horizon == "medium" and "horizon medium" in opt.report().to_text()
+    with pytest.raises(tt.OptionsError, match="horizon='soon'; allowed: short, medium, long"):
+        tt.run("us-100", horizon="soon")
