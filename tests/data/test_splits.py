@@ -128,7 +128,7 @@ def test_aggregation_of_default(default: Baseline, full: Baseline) -> None:
 
 # ---------------------------------------------------------------------- same world, same answers
 def test_uniform_split_reproduces_the_unsplit_world(default: Baseline) -> None:
-    s = split_baseline(default, ALL, shares={p: 0.3 for p in ALL})
+    s = split_baseline(default, ALL, shares={p: 0.3 for p in ALL}, use="proportional")
     np.testing.assert_allclose(_solve_welfare(s), _solve_welfare(default), rtol=0, atol=1e-9)
 
 

@@ -110,7 +110,9 @@ class DealSpace:
         return list(itertools.product(*[[o.name for o in i.options] for i in self.issues]))
 
     def levers(self, package: Sequence[str]) -> list[Lever]:
-        out: list[Lever] = []
+        """The levers of a package: the space's own (``base.levers``, in every package) and each
+        issue's chosen option."""
+        out: list[Lever] = list(self.base.levers)
         for issue, name in zip(self.issues, package, strict=True):
             out.extend(issue.option(name).levers)
         return out
@@ -393,7 +395,9 @@ def _cache_path(cache_dir: str | Path | None, baseline: Baseline, space: DealSpa
 
 
 # ----------------------------------------------------------------------------- files
-DEAL_KEYS = ("name", "description", "parties", "date", "products", "issues", "disagreement", "win_sets")
+DEAL_KEYS = (
+    "name", "description", "parties", "date", "products", "levers", "issues", "disagreement", "win_sets",
+)  # fmt: skip
 
 
 def parse_deal_space(data: Mapping[str, Any], origin: str) -> DealSpace:
@@ -423,7 +427,14 @@ def parse_deal_space(data: Mapping[str, Any], origin: str) -> DealSpace:
         issues=tuple(issues),
         disagreement=dict(data.get("disagreement", {})),
         win_sets=win_sets,
-        base=Scenario("base", "", "", (), products=tuple(data.get("products", [])), date=data.get("date")),
+        base=Scenario(
+            "base",
+            "",
+            "",
+            parse_levers(data.get("levers", []), f"{origin}: levers"),
+            products=tuple(data.get("products", [])),
+            date=data.get("date"),
+        ),
         description=str(data.get("description", "")),
     )
 

@@ -51,6 +51,7 @@ from tradetalks.baseline import Baseline
 from tradetalks.data.horizons import HORIZONS, LONG, at_horizon
 from tradetalks.errors import OptionsError, ScenarioError
 from tradetalks.model import Shocks, SolverOptions
+from tradetalks.results import Result
 
 #: ``threat`` value of :func:`talks` that bargains from the parties' Nash tariff war.
 WAR = "war"
@@ -101,11 +102,14 @@ def run(
     sc = scenario_of(scenario, date)
     others = _alongside(horizon, alongside)
     prepared = sc.prepare(base)
-    shocks = sc.compile(prepared)
     opts = dataclasses.replace(solver or SolverOptions(), closure=closure)  # type: ignore[arg-type]
-    result = solve(at_horizon(prepared, horizon), shocks, opts, scenario=sc.name)
-    extra = {h: solve(at_horizon(prepared, h), shocks, opts, scenario=sc.name) for h in others}
-    return ScenarioRun(sc, result, fallout_of(result) if fallout else None, extra)
+
+    def at(h: str) -> Result:
+        world = at_horizon(prepared, h)  # the same world; its horizon's elasticities and capacities
+        return solve(world, sc.compile(world), opts, scenario=sc.name)
+
+    result = at(horizon)
+    return ScenarioRun(sc, result, fallout_of(result) if fallout else None, {h: at(h) for h in others})
 
 
 def _alongside(horizon: str, alongside: Sequence[str] | None) -> tuple[str, ...]:

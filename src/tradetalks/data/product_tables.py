@@ -19,7 +19,11 @@ Home sales (n == i) take the exporter's product share of its own foreign sales (
 assumed to be as export-intensive as its parent; see ``docs/products.md`` for the bias). Where
 ``facts.csv`` gives one economy's share of world output of the product (``producer-share``:
 China makes 94 % of the world's permanent magnets and 92 % of its refined rare earths), the
-other economies' home shares are scaled down by one factor so that the share holds.
+other economies' home shares are scaled down by one factor so that the share holds; where that
+is not enough (their exports alone exceed what the share leaves them), their home shares go to
+zero and their proxy-filled export shares (rules ``world-us`` and ``exporter-us``: no figure for
+the pair, the exporter or the importer) are scaled down by one more factor. Shares computed from
+a figure are never changed.
 
 A baseline whose regions are ICIO economies uses the matrix directly; an aggregated one gets
 flow-weighted averages over member pairs (weights: the ICIO 2022 parent flows of the shipped
@@ -56,7 +60,9 @@ SHARE_CAP = 0.99
 LEVELS = ("pair", "exporter-total", "importer-total", "exporter-proxy", "world", "producer-share")
 #: Labels of the rule that filled a cell (index = code in :func:`complete`'s rule matrix).
 RULES = ("world-us", "exporter-us", "importer-residual", "exporter-residual",
-         "us-hs10", "pair-fact", "china-2017", "home", "home-scaled")  # fmt: skip
+         "us-hs10", "pair-fact", "china-2017", "home", "home-scaled", "proxy-scaled")  # fmt: skip
+#: Rules that fill a foreign cell from a proxy (no figure for the pair, the exporter or the importer).
+PROXY_RULES = ("world-us", "exporter-us")
 
 
 @dataclass(frozen=True)
@@ -179,19 +185,32 @@ def _scale_home(
     share: FloatArray, rule: NDArray[np.int8], flows: FloatArray, top: int, target: float
 ) -> None:
     """Scale the home shares of every economy but ``top`` by one factor in [0, 1] so that ``top``
-    makes ``target`` of world output of the product (observed export shares are kept)."""
-    diag = np.arange(share.shape[0])
+    makes ``target`` of world output of the product; if home sales alone cannot make room, scale
+    the others' proxy-filled export shares too (shares from figures are kept)."""
+    n = share.shape[0]
+    diag = np.arange(n)
     out = (share * flows).sum(axis=0)
     home = share[diag, diag] * flows[diag, diag]
-    others = np.arange(share.shape[0]) != top
+    others = np.arange(n) != top
     exports = float((out - home)[others].sum())
     home_others = float(home[others].sum())
     if home_others <= 0 or not 0 < target < 1:
         return
-    factor = (out[top] / target - out[top] - exports) / home_others
-    factor = min(max(factor, 0.0), 1.0)
+    room = out[top] / target - out[top]  # what the others may make
+    factor = min(max((room - exports) / home_others, 0.0), 1.0)
     share[diag[others], diag[others]] *= factor
     rule[diag[others], diag[others]] = RULES.index("home-scaled")
+    if room >= exports:
+        return
+    proxy = np.isin(rule, [RULES.index(r) for r in PROXY_RULES])
+    proxy[:, ~others] = False
+    proxy[diag, diag] = False
+    scalable = float((share * flows)[proxy].sum())
+    if scalable <= 0:
+        return
+    cut = min(max(1.0 - (exports - room) / scalable, 0.0), 1.0)
+    share[proxy] *= cut
+    rule[proxy] = RULES.index("proxy-scaled")
 
 
 def icio_shares(product: str) -> tuple[tuple[str, ...], FloatArray, NDArray[np.int8], FloatArray]:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
+from tradetalks.baseline import Baseline
 from tradetalks.errors import DataError
 
 
@@ -29,6 +33,17 @@ class ProductSpec:
         HS code prefixes (HS 2017/2022 nomenclature) that make up the product.
     description : str
         What the codes cover.
+    incumbent : str, optional
+        The dominant supplier of a critical product: at horizons shorter than the long run the
+        supply of everyone else is limited by capacity (:mod:`tradetalks.levers.capacity`).
+    incumbent_source : str
+        Why it is the incumbent.
+    users : tuple of (sector, share)
+        Where the product's intermediate use goes, by user sector (shares of the region's
+        intermediate use of the product), from use data; empty: in proportion to the parent's
+        use (:mod:`tradetalks.data.splits`).
+    users_source : str
+        Where the use shares come from.
     """
 
     name: str
@@ -36,6 +51,10 @@ class ProductSpec:
     parent: str
     hs: tuple[str, ...]
     description: str
+    incumbent: str | None = None
+    incumbent_source: str = ""
+    users: tuple[tuple[str, float], ...] = ()
+    users_source: str = ""
 
 
 PRODUCTS: dict[str, ProductSpec] = {
@@ -55,6 +74,24 @@ PRODUCTS: dict[str, ProductSpec] = {
             "C27",
             ("850511",),
             "permanent magnets of metal, incl. sintered NdFeB (HS 8505.11)",
+            "CHN",
+            "IEA commentary of 23 Oct 2025: China makes 94 % of the world's permanent magnets",
+            (
+                ("C29", 37.5),  # EV traction motors
+                ("C28", 26.5),  # wind turbines 22.5 (direct drive) + robotics and data centres 4
+                ("C27", 12.5),  # industrial motors
+                ("C26", 6.5),  # consumer electronics
+                ("C302T309", 6.0),  # defence and aerospace
+            ),
+            "Shares of rare-earth demand value by use, midpoints of the ranges of D. Navratil, 'Rare earth "
+            "dashboard: demand' (2025, citing IEA 2025 and company data; an analyst estimate): EV traction "
+            "motors 35-40 %, wind turbines 20-25 %, industrial motors 10-15 %, consumer electronics 5-8 %, "
+            "defence and aerospace 5-7 %, robotics and data centres 3-5 %; mapped to ICIO sectors (motor "
+            "vehicles C29, machinery C28 for turbines and robots, electrical equipment C27 for motors, "
+            "electronics C26, other transport C302T309) and rescaled to sum to one (the 11 % the source "
+            "leaves unassigned goes pro rata). By volume, Heim and Vander Wal (2023, Minerals 13(10)) put "
+            "consumer electronics at about 30 % of NdFeB use: the value basis weighs the large EV and wind "
+            "magnets more.",
         ),
         ProductSpec(
             "rare-earth-compounds",
@@ -62,6 +99,9 @@ PRODUCTS: dict[str, ProductSpec] = {
             "C20",
             ("280530", "2846"),
             "rare-earth metals, scandium and yttrium (HS 2805.30) and their compounds (HS 2846)",
+            "CHN",
+            "IEA (2024), Global Critical Minerals Outlook: China refines 92 % of the world's rare "
+            "earths (2023)",
         ),
         ProductSpec(
             "semiconductors",
@@ -87,3 +127,47 @@ def product(name: str) -> ProductSpec:
         return PRODUCTS[name]
     except KeyError:
         raise DataError(f"unknown product {name!r}; allowed: {', '.join(PRODUCTS)}") from None
+
+
+@dataclass(frozen=True, eq=False)
+class CapacityGroup:
+    """One supplier's sales of one critical product, to every buyer and at home.
+
+    Attributes
+    ----------
+    label : str
+    product : str
+    region : str
+        The supplier (never the product's incumbent).
+    cells : bool array (N, N, J)
+        ``[buyer, supplier, product]`` cells with a positive baseline flow.
+    value : float
+        Their baseline value (the capacity at baseline cost).
+    """
+
+    label: str
+    product: str
+    region: str
+    cells: NDArray[np.bool_]
+    value: float
+
+
+def capacity_groups(baseline: Baseline, taken: NDArray[np.bool_] | None = None) -> list[CapacityGroup]:
+    """The sales of every supplier other than the incumbent of each critical product split out of
+    ``baseline`` (products with an ``incumbent``); cells in ``taken`` are left out."""
+    out = []
+    for spec in PRODUCTS.values():
+        if spec.incumbent is None or spec.code not in baseline.sectors:
+            continue
+        j = baseline.sector_index(spec.code)
+        for i, region in enumerate(baseline.regions):
+            if region == spec.incumbent:
+                continue
+            cells = np.zeros(baseline.flows.shape, dtype=bool)
+            cells[:, i, j] = baseline.flows[:, i, j] > 0
+            if taken is not None:
+                cells &= ~taken
+            if cells.any():
+                label = f"capacity of {region} in {spec.name}"
+                out.append(CapacityGroup(label, spec.name, region, cells, float(baseline.flows[cells].sum())))
+    return out

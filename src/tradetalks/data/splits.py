@@ -17,10 +17,13 @@ and the rest (keeps the parent's code). Rules (``docs/products.md`` gives the nu
   ``io[n, product, j] = sigma[n] io[n, parent, j]`` with ``sigma[n] = X[n, product] / X[n, parent]``.
   Final demand then splits in the same proportion, so both parts stay >= 0 and gross output,
   value added, deficits, tariff revenue, income and every final-demand total are unchanged.
-  (No user-specific allocation: the sources give no product-by-user data.)
+  A product with sourced use shares (``ProductSpec.users``: rare-earth magnets) is then moved to
+  its users (:func:`allocate_use`): all of its use, intermediate and final, goes to the listed
+  sectors by those shares, each user's purchases of parent and product together kept.
 
-With a uniform share and the parent's parameters the split world is the unsplit one: the product
-and the rest have the same prices, and every solve gives the same answer.
+With a uniform share, the parent's parameters and proportional use (``use="proportional"``) the
+split world is the unsplit one: the product and the rest have the same prices, and every solve
+gives the same answer.
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ RULE_TEXT: dict[str, str] = {
     "home": "home sales: the exporter's product share of its foreign sales",
     "home-scaled": "home sales scaled down so that the leading producer's share of world output "
     "matches facts.csv",
+    "proxy-scaled": "proxy-filled export shares scaled down (after home sales reached zero) so that "
+    "the leading producer's share of world output matches facts.csv",
     "override": "shares given by the caller",
 }
 IO_RULE = (
@@ -124,6 +129,70 @@ def split_one(b: Baseline, parent: str, code: str, share: FloatArray) -> Baselin
     )
 
 
+def allocate_use(
+    b: Baseline, code: str, parent: str, weights: Mapping[str, float]
+) -> tuple[Baseline, dict[str, Any]]:
+    """Move each region's use of product ``code`` to the user sectors of ``weights``.
+
+    The product is an intermediate good: in every region its whole absorption, intermediate use
+    ``sum_j io[n, p, j] Y[n, j]`` plus the final demand the proportional split gave it, ``U[n]``,
+    goes to the listed users in proportion to ``weights`` (those with output; the others get
+    none): ``io[n, p, j] = U[n] w_j / Y[n, j]``. Each user's purchases of the parent and the product
+    together are kept (the parent's input share takes the difference) and the parent's final
+    demand takes the product's (but for a part in 10^9, so that rounding cannot make the product's
+    final demand negative), so spending, output, value added and total final demand are unchanged
+    and the baseline still closes. A user whose parent purchases cannot hold its allocation is
+    capped there and the excess goes to the other listed users; what they cannot hold either (small
+    economies) goes to every other buyer of the parent in proportion to its purchases.
+    """
+    p, q = b.sector_index(code), b.sector_index(parent)
+    cols = np.array([b.sector_index(s) for s in weights], dtype=np.intp)
+    w0 = np.array(list(weights.values()), dtype=np.float64)
+    y = b.gross_output
+    io = np.array(b.io_share)
+    moved = 0.0
+    final = b.final_demand
+    for n in range(b.n_regions):
+        use = float(io[n, p, :] @ y[n]) + max(float(final[n, p]), 0.0) * (1.0 - 1e-9)
+        if use <= 0:
+            continue
+        room_all = (io[n, p, :] + io[n, q, :]) * y[n]  # most each buyer can take
+        alloc = np.zeros(b.n_sectors)
+        listed = np.zeros(b.n_sectors)
+        listed[cols] = np.where(y[n, cols] > 0, w0, 0.0)
+        for w in (listed, room_all):  # the listed users first, then everyone by purchases
+            alloc = _water_fill(alloc, w, room_all, use)
+        if use - alloc.sum() > 1e-12 * use:
+            raise DataError(
+                f"product {code!r}: the buyers of {parent!r} in {b.regions[n]} cannot hold its use "
+                f"({use:.6g}) within their purchases of it"
+            )
+        new_row = np.where(y[n] > 0, alloc / np.where(y[n] > 0, y[n], 1.0), 0.0)
+        moved += 0.5 * float(np.abs((new_row - io[n, p, :]) * y[n]).sum())
+        io[n, q, :] += io[n, p, :] - new_row
+        io[n, p, :] = new_row
+    out = b.replace(io_share=np.maximum(io, 0.0))
+    info = {
+        "rule": "sourced: all use (intermediate and final) to user sectors by use data, each user's "
+        "parent + product purchases kept, the product's final demand moved to the parent",
+        "users": {s: float(v / w0.sum()) for s, v in weights.items()},
+        "moved_usd_million": moved,
+    }
+    return out, info
+
+
+def _water_fill(alloc: FloatArray, weights: FloatArray, room: FloatArray, total: float) -> FloatArray:
+    """Add to ``alloc`` up to ``total`` in all, in proportion to ``weights``, no cell above ``room``."""
+    out = alloc.copy()
+    for _ in range(out.size):
+        free = (weights > 0) & (out < room - 1e-15 * total)
+        left = total - out.sum()
+        if left <= 1e-15 * total or not free.any():
+            break
+        out = np.minimum(out + np.where(free, left * weights / weights[free].sum(), 0.0), room)
+    return out
+
+
 def _pairs(b: Baseline, share: FloatArray, flows: FloatArray) -> dict[str, dict[str, float]]:
     """Share and product value (USD mn) of every foreign pair with a parent flow of >= 0.1 % of
     the parent's world trade, and of every home market; keys ``importer<-exporter``."""
@@ -178,6 +247,7 @@ def split_baseline(
     shares: Mapping[str, float | ArrayLike] | None = None,
     mapping: Mapping[str, str] | None = None,
     name: str | None = None,
+    use: str = "sourced",
 ) -> Baseline:
     """A new baseline with each product split out of its parent sector (module docstring).
 
@@ -196,6 +266,10 @@ def split_baseline(
         described by its ``meta["aggregation"]``.
     name : str, optional
         Default ``"<baseline>+<product>+..."``.
+    use : {"sourced", "proportional"}
+        How a product with sourced use shares (``ProductSpec.users``) is allocated to its users:
+        by those shares (:func:`allocate_use`), or in proportion to the parent's use like every
+        other product (with uniform ``shares`` this reproduces the unsplit world exactly).
 
     Returns
     -------
@@ -210,6 +284,8 @@ def split_baseline(
         Unknown product, a product split twice, a missing parent, regions without shares, bad
         override shares (each named with the allowed values).
     """
+    if use not in ("sourced", "proportional"):
+        raise DataError(f"split_baseline(use={use!r}); allowed: sourced, proportional")
     specs = _check_products(baseline, products)
     unknown = sorted(set(shares or {}) - {s.name for s in specs})
     if unknown:
@@ -235,7 +311,11 @@ def split_baseline(
         with np.errstate(invalid="ignore", divide="ignore"):
             rel = np.where(current > 0, np.minimum(value / np.where(current > 0, current, 1.0), 1.0), 0.0)
         b = split_one(b, spec.parent, spec.code, rel)
-        entries.append(_entry(spec, b, share, original, parts, source))
+        entry = _entry(spec, b, share, original, parts, source)
+        if spec.users and use == "sourced":
+            b, allocation = allocate_use(b, spec.code, spec.parent, dict(spec.users))
+            entry["use"] = {**allocation, "source": spec.users_source}
+        entries.append(entry)
         log.info(
             "split %s out of %s: %.1f of %.1f USD mn", spec.code, spec.parent, value.sum(), original.sum()
         )

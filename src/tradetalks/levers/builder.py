@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
+from tradetalks.levers.capacity import capacity_constraints
 from tradetalks.model.shocks import CriticalInput, FlowConstraint, Shocks
 
 
@@ -49,8 +50,15 @@ class Lever(Protocol):
 
 
 def compile_levers(baseline: Baseline, levers: Sequence[Lever], label: str = "") -> Shocks:
-    """Compile levers, in order, into :class:`Shocks` on the baseline's axes."""
+    """Compile levers, in order, into :class:`Shocks` on the baseline's axes; at a horizon shorter
+    than the long run, the capacity limits of critical products (:mod:`.capacity`) are added."""
     builder = ShockBuilder.start(baseline)
     for lever in levers:
         lever.apply(baseline, builder)
+    taken = np.zeros(baseline.flows.shape, dtype=bool)
+    for c in builder.constraints:
+        taken |= c.cells
+    # the export-control ban of a supplier leaves it no sales to limit on those routes
+    taken |= ~np.isfinite(builder.export_taxes)
+    builder.constraints.extend(capacity_constraints(baseline, taken))
     return builder.freeze(label)

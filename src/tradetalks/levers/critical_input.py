@@ -19,9 +19,9 @@ from tradetalks.levers.builder import ShockBuilder
 from tradetalks.levers.common import as_tuple, check_keys, region_indices, sector_indices
 from tradetalks.model.shocks import CriticalInput
 
-#: Users of rare-earth magnets named in the article's context: electrical equipment, machinery,
-#: motor vehicles, other transport.
-MAGNET_USERS = ("C27", "C28", "C29", "C302T309")
+#: Users of rare-earth magnets: electronics, electrical equipment, machinery, motor vehicles and
+#: other transport (the sectors of the sourced use shares in tradetalks.data.products).
+MAGNET_USERS = ("C26", "C27", "C28", "C29", "C302T309")
 
 
 @dataclass(frozen=True)

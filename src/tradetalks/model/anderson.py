@@ -33,6 +33,8 @@ def anderson(
     max_iter: int,
     memory: int = 8,
     restart_ratio: float = 1e3,
+    floor_tol: float | None = None,
+    stall: int = 200,
 ) -> AndersonOutcome:
     """Solve ``z = T(z)`` by Anderson(m) acceleration.
 
@@ -51,6 +53,12 @@ def anderson(
         Number of secant pairs kept (``m``).
     restart_ratio : float
         Clear the memory when ``err`` exceeds ``restart_ratio`` times the best error so far.
+    floor_tol : float, optional
+        In ill-conditioned problems the map's own rounding noise can exceed ``tol``: when the best
+        error has not improved for ``stall`` evaluations and is at most ``floor_tol``, the best
+        point is returned as converged (its error is reported, not ``tol``).
+    stall : int
+        Evaluations without improvement that count as stalling.
     """
     z = z0.copy()
     dim = z.size
@@ -62,6 +70,7 @@ def anderson(
     f_prev: FloatArray | None = None
     best = np.inf
     best_z = z
+    best_it = 0
     history: list[float] = []
     for it in range(1, max_iter + 1):
         g, err = step(z)
@@ -75,7 +84,9 @@ def anderson(
         if err <= tol:
             return AndersonOutcome(z, it, err, True, tuple(history))
         if err < best:
-            best, best_z = err, z
+            best, best_z, best_it = err, z, it
+        elif floor_tol is not None and best <= floor_tol and it - best_it >= stall:
+            return AndersonOutcome(best_z, it, best, True, tuple(history))
         elif err > restart_ratio * best:
             count = 0
             g_prev = f_prev = None

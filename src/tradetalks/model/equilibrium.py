@@ -116,6 +116,10 @@ class System:
     def has_export_taxes(self) -> bool:
         return bool(self.seller_side.shape[0] == 2)
 
+    def producer_at(self, log_m: FloatArray) -> FloatArray:
+        """The producer shares of every cell with the constraint wedges at ``log_m`` applied."""
+        return effective_arrays(self, log_m)[1]
+
 
 def prepare(
     shares: FloatArray,
@@ -269,7 +273,9 @@ def evaluate(
     lm = np.zeros(sys.n_wedges) if log_m is None else log_m
     w = sys.wedges
     if w is not None:
-        dA, dT, dP, dX = wedge_kernel.corrections(w, lm)
+        # the System holds the constrained cells at zero; their whole shares are added here, so
+        # that no large base term is cancelled by its correction (docs/model.md, eq. 5.3)
+        dA, dT, dP, dX = wedge_kernel.cell_arrays(w, lm)
         cells_cost = cost_term[w.i, w.j]
         np.add.at(buyer[0], (w.n, w.j), dA * cells_cost)
         np.add.at(buyer[1], (w.n, w.j), dT * cells_cost)

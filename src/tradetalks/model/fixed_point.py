@@ -143,7 +143,7 @@ class FixedPointMap:
         ]
         if self.sys.wedges is not None:
             new_m, m_resid = update_wedges(
-                self.sys.wedges, np.asarray(log_m, dtype=np.float64), ev.group_flows
+                self.sys.wedges, np.asarray(log_m, dtype=np.float64), ev.group_flows, np.real(ev.log_c)
             )
             parts.append(new_m)
             errs.append(m_resid)

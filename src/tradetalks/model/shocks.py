@@ -23,7 +23,7 @@ from tradetalks.errors import ShockError
 FloatArray = NDArray[np.float64]
 
 
-CONSTRAINT_KINDS = ("cap", "floor")
+CONSTRAINT_KINDS = ("cap", "floor", "capacity")
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,22 +35,30 @@ class FlowConstraint:
     the cap does not bind (docs/model.md, section 5.3: a quantity cap is solved for its endogenous
     tax equivalent). ``floor``: the total must reach at least ``target`` (a purchase commitment);
     the wedge is an import subsidy ``s >= 0`` paid out of the buyer's tariff revenue (its
-    budget), zero when the commitment is met anyway.
+    budget), zero when the commitment is met anyway. ``capacity``: one supplier's sales of one
+    sector to all buyers (home sales included) may not exceed its baseline quantity times
+    ``m^elasticity``, where ``m >= 1`` is the markup of its price over unit cost; the markup is a
+    rent to the supplier (docs/model.md, eq. 5.10): an upward-sloping supply curve above the
+    baseline quantity, constant cost below it.
 
     Parameters
     ----------
     cells : ndarray of bool (N, N, J)
         ``[importer, exporter, sector]`` cells the constraint covers (no home sales).
     target : float
-        Value at producer prices, in the baseline's units.
-    kind : {"cap", "floor"}
+        Value at producer prices, in the baseline's units (for ``capacity``: the baseline value of
+        the cells, the capacity at baseline cost).
+    kind : {"cap", "floor", "capacity"}
     label : str
+    elasticity : float
+        Supply elasticity above capacity (``capacity`` only; 0 is a hard capacity limit).
     """
 
     cells: NDArray[np.bool_]
     target: float
-    kind: Literal["cap", "floor"]
+    kind: Literal["cap", "floor", "capacity"]
     label: str = ""
+    elasticity: float = 0.0
 
     def __post_init__(self) -> None:
         mask = np.array(self.cells, dtype=bool)
@@ -62,6 +70,14 @@ class FlowConstraint:
             raise ShockError(
                 f"constraint {self.label!r}: target must be a finite value >= 0, got {self.target}"
             )
+        if not (np.isfinite(self.elasticity) and self.elasticity >= 0):
+            raise ShockError(f"constraint {self.label!r}: elasticity must be >= 0, got {self.elasticity}")
+        if self.kind == "capacity":
+            _, exporters, sectors = np.nonzero(mask)
+            if exporters.size and (np.unique(exporters).size > 1 or np.unique(sectors).size > 1):
+                raise ShockError(
+                    f"capacity constraint {self.label!r} must cover one supplier's sales of one sector"
+                )
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,7 +213,7 @@ class Shocks:
             _check_shape(f"constraint {c.label!r} cells", c.cells, (n, n, j))
             if not c.cells.any():
                 raise ShockError(f"constraint {c.label!r} covers no flow")
-            if c.cells[idx, idx, :].any():
+            if c.kind != "capacity" and c.cells[idx, idx, :].any():
                 raise ShockError(f"constraint {c.label!r} covers home sales; only trade flows are allowed")
             if np.any(taken & c.cells):
                 raise ShockError(f"constraint {c.label!r} overlaps another constraint")

@@ -60,6 +60,11 @@ class SolverOptions:
         Anderson memory (number of secant pairs).
     method : {"anderson", "damped"}
         ``damped`` is plain damped fixed-point iteration (slow; for diagnostics).
+    floor_tol : float
+        In ill-conditioned worlds (near-Leontief nests, binding capacities, prices up a hundredfold)
+        the equations' own rounding noise can exceed ``tol``. When the iteration stalls for 200
+        passes with its best residual at most ``floor_tol``, that point is the solution and its
+        residual is what the result reports (docs/model.md, section 3.3).
     """
 
     closure: Literal["fixed", "balanced"] = "fixed"
@@ -67,6 +72,7 @@ class SolverOptions:
     max_iter: int = 3000
     memory: int = 8
     method: Literal["anderson", "damped"] = "anderson"
+    floor_tol: float = 1e-9
 
     def __post_init__(self) -> None:
         if self.closure not in CLOSURES:
@@ -75,6 +81,10 @@ class SolverOptions:
             raise OptionsError(f"SolverOptions.method={self.method!r}; allowed: {', '.join(METHODS)}")
         if not (0 < self.tol < 1e-3):
             raise OptionsError(f"SolverOptions.tol={self.tol!r}; allowed: 0 < tol < 1e-3")
+        if not (self.tol <= self.floor_tol < 1e-3):
+            raise OptionsError(
+                f"SolverOptions.floor_tol={self.floor_tol!r}; allowed: tol <= floor_tol < 1e-3"
+            )
         if self.max_iter < 1:
             raise OptionsError(f"SolverOptions.max_iter={self.max_iter!r}; allowed: a positive integer")
         if not (1 <= self.memory <= 50):
@@ -168,8 +178,8 @@ def solve_equilibrium(
     fp, z, iters, resid, ok = _fixed_point(baseline, shocks, first_try, start)
     method: str = opts.method
     if not ok and hard:
-        fp, z, iters = _continuation(baseline, shocks, opts, start, iters)
-        resid, ok, method = opts.tol, True, f"{opts.method}+continuation"
+        fp, z, iters, resid = _continuation(baseline, shocks, opts, start, iters)
+        ok, method = True, f"{opts.method}+continuation"
     seconds = time.perf_counter() - t0
     if not ok:
         raise ConvergenceError(
@@ -210,7 +220,9 @@ def _fixed_point(
     if memory:
         # a far-off trial state may overflow; its residual is then infinite and Anderson backs off
         with np.errstate(over="ignore", invalid="ignore"):
-            out = anderson(step, z0, tol=opts.tol, max_iter=opts.max_iter, memory=memory)
+            out = anderson(
+                step, z0, tol=opts.tol, max_iter=opts.max_iter, memory=memory, floor_tol=opts.floor_tol
+            )
         return fp, out.z, out.iterations, float(out.residual), bool(out.converged)
     z, iters, resid = z0, 0, np.inf
     for iters in range(1, opts.max_iter + 1):
@@ -223,7 +235,7 @@ def _fixed_point(
 
 def _continuation(
     baseline: Baseline, shocks: Shocks, opts: SolverOptions, start: FloatArray | None, spent: int
-) -> tuple[FixedPointMap, FloatArray, int]:
+) -> tuple[FixedPointMap, FloatArray, int, float]:
     """Solve with near-Leontief nests by continuation from Cobb-Douglas (docs/model.md, section 3.3).
 
     Each nest's ``sigma < 1`` is replaced by ``sigma^t`` and ``t`` moves from 0 (Cobb-Douglas) to
@@ -256,13 +268,13 @@ def _continuation(
             iterations=iters,
             residual=resid,
         )
-    state = z
+    state, reached = z, resid
     while done < 1.0:
         t = min(1.0, done + step)
         fp, z, n, resid, ok = _fixed_point(baseline, at(t), opts, state)
         iters += n
         if ok:
-            done, state, step = t, z, min(0.5, 1.5 * step)
+            done, state, step, reached = t, z, min(0.5, 1.5 * step), resid
             continue
         step /= 2.0
         if step < 1.0 / 1024:
@@ -278,7 +290,7 @@ def _continuation(
                 iterations=iters,
                 residual=resid,
             )
-    return fp, state, iters
+    return fp, state, iters, reached
 
 
 def _collect(
@@ -344,7 +356,7 @@ def balanced_baseline(baseline: Baseline, options: SolverOptions | None = None) 
     eq = solve_equilibrium(
         baseline,
         Shocks(deficits=np.zeros(baseline.n_regions), label="zero deficits"),
-        SolverOptions(tol=opts.tol, max_iter=opts.max_iter, memory=opts.memory, method=opts.method),
+        dataclasses.replace(opts, closure="fixed"),
     )
     meta = dict(baseline.meta)
     meta["derived_from"] = baseline.name

@@ -50,8 +50,19 @@ def build_system(baseline: Baseline, shocks: Shocks, tariffs: NDArray[np.generic
     if wedges is None and nests is None and baseline.mobility is None:
         return sys
     sector_va = baseline.sector_value_added if baseline.mobility is not None else None
+    buyer, seller = sys.buyer_side, sys.seller_side
+    if wedges is not None:  # the constrained cells enter through the wedge kernel alone
+        buyer, seller = buyer.copy(), seller.copy()
+        buyer[:, wedges.n, wedges.i, wedges.j] = 0.0
+        seller[:, wedges.n, wedges.i, wedges.j] = 0.0
     return dataclasses.replace(
-        sys, wedges=wedges, nests=nests, mobility=baseline.mobility, sector_value_added0=sector_va
+        sys,
+        buyer_side=buyer,
+        seller_side=seller,
+        wedges=wedges,
+        nests=nests,
+        mobility=baseline.mobility,
+        sector_value_added0=sector_va,
     )
 
 
@@ -61,6 +72,7 @@ def compile_wedges(baseline: Baseline, shocks: Shocks, sys: System) -> Wedges:
     ex1 = 1.0 + shocks.export_tax_levels(baseline)
     groups, ns, is_, js = [], [], [], []
     on_tariff, log_target, step = [], [], []
+    capacity, sup_i, sup_j, elasticity = [], [], [], []
     for g, c in enumerate(shocks.constraints):
         n, i, j = np.nonzero(c.cells)
         groups.append(np.full(n.size, g))
@@ -72,7 +84,12 @@ def compile_wedges(baseline: Baseline, shocks: Shocks, sys: System) -> Wedges:
         weights = baseline.flows[n, i, j]
         theta = baseline.theta[j]
         mean_theta = float(weights @ theta / weights.sum()) if weights.sum() > 0 else float(theta.mean())
-        step.append(1.0 / (1.0 + mean_theta))
+        is_capacity = c.kind == "capacity"
+        step.append(1.0 / (1.0 + mean_theta + (c.elasticity if is_capacity else 0.0)))
+        capacity.append(is_capacity)
+        sup_i.append(int(i[0]) if is_capacity else 0)
+        sup_j.append(int(j[0]) if is_capacity else 0)
+        elasticity.append(c.elasticity if is_capacity else 0.0)
     n_all, i_all, j_all = (np.concatenate(x).astype(np.intp) for x in (ns, is_, js))
     with np.errstate(invalid="ignore"):
         a0 = sys.A[n_all, i_all, j_all]
@@ -94,6 +111,10 @@ def compile_wedges(baseline: Baseline, shocks: Shocks, sys: System) -> Wedges:
         on_tariff=np.array(on_tariff, dtype=bool),
         log_target=targets,
         step=np.array(step),
+        capacity=np.array(capacity, dtype=bool) if any(capacity) else None,
+        supplier_i=np.array(sup_i, dtype=np.intp),
+        supplier_j=np.array(sup_j, dtype=np.intp),
+        elasticity=np.array(elasticity),
     )
 
 

@@ -10,7 +10,10 @@ toward the target with the flow's own elasticity, ``d ln flow / d ln m = -(theta
 makes a non-binding constraint's wedge exactly zero.
 
 Rather than rebuilding the ``N^2 J`` arrays of :class:`~tradetalks.model.equilibrium.System`
-at every pass, the wedges enter as corrections on the constrained cells only.
+at every pass, the System holds the constrained cells at zero and their shares at the current
+multipliers are added on the cells alone (adding a correction to the base share instead would
+cancel two large numbers when a wedge is big, and its rounding error would set the solver's
+precision).
 See docs/model.md, section 5.3 (eqs. 5.3-5.5).
 """
 
@@ -38,6 +41,9 @@ class Wedges:
     on_tariff : (G,) bool  True for floors (wedge on the tariff factor), False for caps
     log_target : (G,)  log of the targets
     step : (G,)        update step ``1 / (1 + theta)`` (flow-weighted theta of the group)
+    capacity : (G,) bool   True for capacity limits (quantity measured at the supplier's unit cost)
+    supplier_i, supplier_j : (G,) int  the supplier of a capacity group (0 elsewhere)
+    elasticity : (G,)  supply elasticity above capacity (0 elsewhere)
     """
 
     group: IntArray
@@ -51,6 +57,10 @@ class Wedges:
     on_tariff: NDArray[np.bool_]
     log_target: FloatArray
     step: FloatArray
+    capacity: NDArray[np.bool_] | None = None
+    supplier_i: IntArray | None = None
+    supplier_j: IntArray | None = None
+    elasticity: FloatArray | None = None
 
     @property
     def size(self) -> int:
@@ -71,13 +81,6 @@ def cell_arrays(w: Wedges, log_m: FloatArray) -> tuple[FloatArray, FloatArray, F
     return A, A * (1.0 - inv_tau), A * inv_tau * inv_ex, A * inv_tau * (1.0 - inv_ex)
 
 
-def corrections(w: Wedges, log_m: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Differences of the cell shares at ``log_m`` from those at ``log_m = 0`` (in the System)."""
-    now = cell_arrays(w, log_m)
-    base = cell_arrays(w, np.zeros_like(log_m))
-    return tuple(a - b for a, b in zip(now, base, strict=True))  # type: ignore[return-value]
-
-
 def group_flows(w: Wedges, producer: FloatArray, cost_term: FloatArray, ratio: FloatArray) -> FloatArray:
     """Value of each group's flows at producer prices, ``sum_c producer_c c_hat^-theta X'/Phi``.
 
@@ -88,13 +91,20 @@ def group_flows(w: Wedges, producer: FloatArray, cost_term: FloatArray, ratio: F
     return out
 
 
-def update(w: Wedges, log_m: FloatArray, flows: FloatArray) -> tuple[FloatArray, FloatArray]:
+def update(
+    w: Wedges, log_m: FloatArray, flows: FloatArray, log_c: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray]:
     """Projected update of the multipliers and its size in log-flow units (the residual).
 
-    docs/model.md, eq. 5.5.
+    docs/model.md, eq. 5.5; a capacity group compares its quantity, ``flows / c_hat`` of the
+    supplier, with ``target * m^elasticity`` (eq. 5.10).
     """
     with np.errstate(divide="ignore"):
         gap = np.log(flows) - w.log_target
+    if w.capacity is not None and log_c is not None:
+        assert w.supplier_i is not None and w.supplier_j is not None and w.elasticity is not None
+        quantity = log_c[w.supplier_i, w.supplier_j] + w.elasticity * log_m
+        gap = gap - np.where(w.capacity, np.real(quantity), 0.0)
     gap = np.where(np.isfinite(gap), gap, np.where(flows > 0, 0.0, -50.0))
     proposed = log_m + w.step * gap
     # caps: m >= 1 (log_m >= 0); floors: m <= 1 (log_m <= 0)

@@ -223,10 +223,11 @@ class Result:
         return Report(title, tuple(sections), notes)
 
     def constraints_frame(self) -> pd.DataFrame:
-        """Quantity constraints (caps, purchase commitments): target, flow reached, the wedge and
-        who bears it. For a purchase floor the wedge is an import subsidy (percent of the
-        tariff-inclusive price) paid by the buyer's government; for a cap it is the export-tax
-        equivalent whose rents accrue to the exporter (docs/model.md, section 5.3)."""
+        """Quantity constraints (caps, purchase commitments, capacity limits): target, flow reached,
+        the wedge and who bears it. For a purchase floor the wedge is an import subsidy (percent of
+        the tariff-inclusive price) paid by the buyer's government; for a cap it is the export-tax
+        equivalent whose rents accrue to the exporter; for a capacity limit it is the supplier's
+        markup over unit cost, a rent to the supplier (docs/model.md, section 5.3)."""
         eq = self.equilibrium
         rows = []
         for c, flow, wedge in zip(
@@ -239,7 +240,7 @@ class Result:
             rows.append(
                 {
                     "constraint": c.label,
-                    "kind": "purchase floor" if c.kind == "floor" else "cap",
+                    "kind": {"floor": "purchase floor", "cap": "cap", "capacity": "capacity"}[c.kind],
                     "target": c.target,
                     "baseline_flow": base,
                     "flow": float(flow),

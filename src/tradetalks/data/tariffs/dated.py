@@ -407,7 +407,14 @@ def plan_dating(baseline: Baseline, date_or_preset: str | dt.date) -> DatingPlan
     return DatingPlan(baseline, observed, target, iso, preset, obs, dict(schedule.manifest))
 
 
-def dated_from_flows(plan: DatingPlan, flows: FloatArray | None, solver: Mapping[str, Any]) -> Baseline:
+def dated_from_flows(
+    plan: DatingPlan,
+    flows: FloatArray | None,
+    solver: Mapping[str, Any],
+    *,
+    va_share: FloatArray | None = None,
+    io_share: FloatArray | None = None,
+) -> Baseline:
     """The dated baseline of ``plan``: the observed world, or the solved ``flows`` of step 2.
 
     Parameters
@@ -417,6 +424,9 @@ def dated_from_flows(plan: DatingPlan, flows: FloatArray | None, solver: Mapping
         Counterfactual flows at the target tariffs (``None`` when ``plan.needs_solve`` is false).
     solver : mapping
         Diagnostics of the solve, recorded in ``meta["dated"]["solver"]``.
+    va_share, io_share : ndarray, optional
+        Value-added and input shares of the solved world, where they differ from the observed
+        world's (capacity rents counted in value added).
 
     Returns
     -------
@@ -430,7 +440,13 @@ def dated_from_flows(plan: DatingPlan, flows: FloatArray | None, solver: Mapping
             f"dating {baseline.name!r} to {plan.date}: flows must be given exactly when the date differs "
             f"from the observation date {plan.observed_date}"
         )
-    result = plan.observed if flows is None else plan.observed.replace(flows=flows, tariffs=target.total)
+    if flows is None:
+        result = plan.observed
+    else:
+        shares = {"va_share": va_share, "io_share": io_share}
+        result = plan.observed.replace(
+            flows=flows, tariffs=target.total, **{k: v for k, v in shares.items() if v is not None}
+        )
     pairs = [
         (a, b) for a, b in (("USA", "CHN"), ("CHN", "USA")) if a in baseline.regions and b in baseline.regions
     ]
