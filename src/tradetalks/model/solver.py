@@ -278,14 +278,14 @@ def _continuation(
             continue
         step /= 2.0
         if step < 1.0 / 1024:
-            reached = ", ".join(
+            path = ", ".join(
                 f"{ci.label or 'nest'}: sigma {ci.sigma**done:.3g} of {ci.sigma:.3g}"
                 for ci in shocks.critical_inputs
                 if ci.sigma < 1.0
             )
             raise ConvergenceError(
                 f"no equilibrium found on baseline {baseline.name!r}: continuing the critical-input nests "
-                f"from Cobb-Douglas reached {reached}. With the input's supply near fixed and sigma near "
+                f"from Cobb-Douglas reached {path}. With the input's supply near fixed and sigma near "
                 "zero, its users' output would have to fall further than any positive price clears",
                 iterations=iters,
                 residual=resid,
