@@ -122,6 +122,7 @@ class Result:
             "sectors": self.sectors_frame(),
             "bilateral": self.bilateral_frame(by_sector=True),
             "constraints": self.constraints_frame(),
+            "chokepoints": self.chokepoints_frame(),
         }
 
     def decomposition(self, change: str = "proportional") -> WelfareDecomposition:
@@ -152,19 +153,64 @@ class Result:
         return pd.DataFrame(data, index=pd.Index(b.regions, name="region"))
 
     def sectors_frame(self) -> pd.DataFrame:
-        """Tidy frame by region and sector: gross output and prices, levels and changes."""
+        """Tidy frame by region and sector: gross output, value added and prices, levels (the
+        baseline's units) and percent changes; ``factor_price_pct`` is the change of the sector's
+        factor price (the region's single wage under perfect mobility).
+
+        Gross output and value added are at producer prices; their ``real`` changes deflate by the
+        sector's producer price (``quantity_pct``: the change of output in volume).
+        """
         b, e = self.baseline, self.equilibrium
         idx = pd.MultiIndex.from_product([b.regions, b.sectors], names=["region", "sector"])
+        va0, va1 = b.sector_value_added, e.factor_income
         return pd.DataFrame(
             {
                 "gross_output_base": b.gross_output.ravel(),
                 "gross_output": e.output.ravel(),
                 "gross_output_pct": _pct(_ratio(e.output, b.gross_output)).ravel(),
+                "quantity_pct": _pct(_ratio(e.output, b.gross_output) / e.c_hat).ravel(),
+                "value_added_base": va0.ravel(),
+                "value_added": va1.ravel(),
+                "value_added_pct": _pct(_ratio(va1, va0)).ravel(),
+                "factor_price_pct": _pct(e.factor_price_hat).ravel(),
                 "price_pct": _pct(e.P_hat).ravel(),
                 "unit_cost_pct": _pct(e.c_hat).ravel(),
             },
             index=idx,
         )
+
+    def chokepoints_frame(self) -> pd.DataFrame:
+        """The users of each critical input in a CES nest: the input's price where they buy it, its
+        cost share before and after, and their output (value and volume), the downstream sectors a
+        chokepoint hits first (docs/model.md, section 5.4). Sorted by the loss of output value."""
+        b, e = self.baseline, self.equilibrium
+        rows = []
+        for ci in e.shocks.critical_inputs:
+            for n, j in zip(*np.nonzero(ci.users), strict=True):
+                if b.gross_output[n, j] <= 0 or b.io_share[n, ci.input_sector, j] <= 0:
+                    continue
+                rows.append(
+                    {
+                        "region": b.regions[n],
+                        "sector": b.sectors[j],
+                        "input": b.sectors[ci.input_sector],
+                        "sigma": ci.sigma,
+                        "input_price_pct": 100.0 * (float(e.P_hat[n, ci.input_sector]) - 1.0),
+                        "cost_share_base_pct": 100.0 * float(b.io_share[n, ci.input_sector, j]),
+                        "cost_share_pct": 100.0 * float(e.io_share[n, ci.input_sector, j]),
+                        "output_base": float(b.gross_output[n, j]),
+                        "output_change": float(e.output[n, j] - b.gross_output[n, j]),
+                        "output_pct": 100.0 * (float(e.output[n, j] / b.gross_output[n, j]) - 1.0),
+                        "quantity_pct": 100.0
+                        * (float(e.output[n, j] / b.gross_output[n, j] / e.c_hat[n, j]) - 1.0),
+                    }
+                )
+        columns = [
+            "region", "sector", "input", "sigma", "input_price_pct", "cost_share_base_pct", "cost_share_pct",
+            "output_base", "output_change", "output_pct", "quantity_pct",
+        ]  # fmt: skip
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.sort_values("output_change", kind="stable").reset_index(drop=True)
 
     def bilateral_frame(self, by_sector: bool = False) -> pd.DataFrame:
         """Bilateral trade at producer prices (net of tariffs), baseline and counterfactual (eq. 4.4).
@@ -212,6 +258,18 @@ class Result:
                     index=False,
                 )
             )
+        hit = self.chokepoints_frame()
+        if len(hit):
+            shown = hit[hit["region"].isin(list(regions) if regions is not None else self.regions)]
+            columns = ["region", "sector", "input", "input_price_pct", "cost_share_pct", "output_change"]
+            sections.append(
+                Section(
+                    "downstream sectors hit by the chokepoint, largest output losses first (output_change "
+                    "in the baseline's units; percent changes)",
+                    shown.head(10)[[*columns, "output_pct", "quantity_pct"]],
+                    index=False,
+                )
+            )
         title = (
             f"scenario {self.scenario} on {self.provenance.describe()}\n"
             "(percent changes; welfare: real income, tariff revenue included)"
@@ -252,7 +310,11 @@ class Result:
                     "rents_to": "" if c.kind == "floor" else ",".join(sellers),
                 }
             )
-        return pd.DataFrame(rows)
+        columns = [
+            "constraint", "kind", "target", "baseline_flow", "flow", "binding", "wedge_pct",
+            "paid_by", "rents_to",
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
 
     def to_dict(self, regions: Sequence[str] | None = None) -> dict[str, Any]:
         """JSON-ready dictionary (the shape the CLI prints with ``--format json``)."""
@@ -298,6 +360,7 @@ class Result:
                 {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
                 for row in self.constraints_frame().to_dict(orient="records")
             ],
+            "chokepoints": self.chokepoints_frame().to_dict(orient="records"),
             "solver": {
                 "converged": info.converged,
                 "iterations": info.iterations,
