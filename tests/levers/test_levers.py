@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -126,3 +128,44 @@ def test_purchase_target_above_spending_is_an_error(base):
     }
     with pytest.raises(tt.ShockError, match="whole spending"):
         tt.solve(base, scenario(lever).compile(base))
+
+
+# ------------------------------------------------------------------ reach of export controls
+def test_reach_is_a_share_of_the_third_countries_varieties(base):
+    """phi of another exporter's sales pay the control: A becomes A ((1 - phi) + phi (1 + e)^-theta)."""
+    chn, usa, mys, kor = (base.region_index(r) for r in ("CHN", "USA", "MYS", "KOR"))
+    c26 = base.sector_index("C26")
+    spec = {"type": "export_control", "exporter": "USA", "sectors": ["C26"], "destinations": ["CHN"]}
+    tax = scenario({**spec, "mode": "tax", "tax_pct": 100, "reach": {"MYS": 0.6}}).compile(base)
+    assert tax.iceberg_hat is not None
+    theta = base.theta[c26]
+    want = (0.4 + 0.6 * 2.0**-theta) ** (-1.0 / theta)
+    assert tax.iceberg_hat[chn, mys, c26] == pytest.approx(want, rel=1e-14)
+    assert tax.iceberg_hat[chn, kor, c26] == 1.0 and tax.iceberg_hat[usa, mys, c26] == 1.0  # others untouched
+    # full reach of a ban is a ban by everyone
+    reach = scenario({**spec, "mode": "ban", "reach": 1.0}).compile(base)
+    everyone = scenario({**spec, "exporter": "all", "mode": "ban"}).compile(base)
+    np.testing.assert_allclose(
+        tt.solve(base, reach).welfare_hat, tt.solve(base, everyone).welfare_hat, rtol=0, atol=1e-12
+    )
+    none = scenario({**spec, "mode": "ban", "reach": 0.0}).compile(base)
+    assert none.iceberg_hat is None
+    with pytest.raises(ScenarioError, match="reach must be in \\[0, 1\\]"):
+        scenario({**spec, "mode": "ban", "reach": 1.5})
+    with pytest.raises(ScenarioError, match="not 'cap'"):
+        scenario({**spec, "mode": "cap", "cap_share": 0.5, "reach": 0.5})
+
+
+def test_with_full_reach_chip_controls_give_malaysia_no_windfall():
+    with_reach = tt.run("chip-controls-tighten")
+    sc = tt.load_scenario("chip-controls-tighten")
+    without = tt.run(
+        dataclasses.replace(sc, levers=tuple(dataclasses.replace(lv, reach=0.0) for lv in sc.levers))
+    )
+    for h in ("long", "short"):
+        mys = with_reach.at(h).regions_frame().loc["MYS"]
+        assert mys["welfare_pct"] < 0 and mys["exports_pct"] < 0, h
+        assert without.at(h).regions_frame().loc["MYS", "welfare_pct"] > 0.3, h
+    # and China is hurt more when the rules reach third countries
+    chn = [r.at("long").regions_frame().loc["CHN", "welfare_pct"] for r in (with_reach, without)]
+    assert chn[0] < chn[1] < 0
