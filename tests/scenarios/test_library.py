@@ -83,8 +83,9 @@ def test_scenario_solves(base, name):
     if name in ("rare-earth-ban", "chip-controls-tighten", "us-100", "us-100-retaliation"):
         assert w["CHN"] < 0
     if name == "soybeans-25mt":
-        # the commitment binds on the pre-summit baseline and displaces Brazil
-        assert eq.constraint_wedges[0] < 0
+        # the commitment binds on the pre-summit baseline and displaces Brazil; it is managed trade:
+        # the state buyer's demand shift (> 0), not an import subsidy (< 0)
+        assert eq.shocks.constraints[0].instrument == "preference" and eq.constraint_wedges[0] > 0
         chn, bra = prepared.region_index("CHN"), prepared.region_index("BRA")
         soy = prepared.sectors.index("A01_SOY")
         assert eq.flows[chn, bra, soy] < prepared.flows[chn, bra, soy]

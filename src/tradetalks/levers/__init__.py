@@ -3,8 +3,8 @@
 | scenario-file ``type`` | lever | what it writes |
 |---|---|---|
 | ``tariff`` | :class:`TariffChange` | tariff levels |
-| ``export_control`` | :class:`ExportControl` | export-tax equivalents, bans, quantity caps |
-| ``purchase`` | :class:`PurchaseCommitment` | a purchase floor met by an import subsidy |
+| ``export_control`` | :class:`ExportControl` | export-tax equivalents, bans, caps; reach to third countries |
+| ``purchase`` | :class:`PurchaseCommitment` | a purchase floor met by a demand shift (or an import subsidy) |
 | ``critical_input`` | :class:`CriticalInputNest` | a CES nest for a chokepoint input |
 | ``trade_cost`` | :class:`TradeCostChange` | iceberg-cost changes (non-tariff frictions) |
 """

@@ -283,6 +283,8 @@ def evaluate(
     with np.errstate(divide="ignore"):
         new_log_P = -np.log(phi) / theta
         m = spending / phi  # X'[n, j] / P_hat^-theta
+    if w is not None and w.preference is not None:  # the buyers' prices at base preferences (eq. 5.12)
+        new_log_P = new_log_P + wedge_kernel.preference_log_price(w, lm, cost_term, phi)
     n_s = sys.seller_side.shape[0]
     seller = cost_term[..., None, :, :] * per_sector_product(sys.seller_by_sector, m).reshape(
         *m.shape[:-2], n_s, m.shape[-2], m.shape[-1]

@@ -35,11 +35,14 @@ class FlowConstraint:
     the cap does not bind (docs/model.md, section 5.3: a quantity cap is solved for its endogenous
     tax equivalent). ``floor``: the total must reach at least ``target`` (a purchase commitment);
     the wedge is an import subsidy ``s >= 0`` paid out of the buyer's tariff revenue (its
-    budget), zero when the commitment is met anyway. ``capacity``: one supplier's sales of one
-    sector to all buyers (home sales included) may not exceed its baseline quantity times
-    ``m^elasticity``, where ``m >= 1`` is the markup of its price over unit cost; the markup is a
-    rent to the supplier (docs/model.md, eq. 5.10): an upward-sloping supply curve above the
-    baseline quantity, constant cost below it.
+    budget), zero when the commitment is met anyway; or, with ``instrument="preference"``
+    (managed trade), a shift ``b >= 1`` of the buyer's demand toward the seller's variety: no
+    money changes hands, but the buyer buys dearer than its cheapest mix and its price index,
+    measured at its base preferences, rises (docs/model.md, eq. 5.12). ``capacity``: one
+    supplier's sales of one sector to all buyers (home sales included) may not exceed its
+    baseline quantity times ``m^elasticity``, where ``m >= 1`` is the markup of its price over
+    unit cost; the markup is a rent to the supplier (docs/model.md, eq. 5.10): an upward-sloping
+    supply curve above the baseline quantity, constant cost below it.
 
     Parameters
     ----------
@@ -52,6 +55,8 @@ class FlowConstraint:
     label : str
     elasticity : float
         Supply elasticity above capacity (``capacity`` only; 0 is a hard capacity limit).
+    instrument : {"subsidy", "preference"}
+        How a floor is met (``floor`` only).
     """
 
     cells: NDArray[np.bool_]
@@ -59,6 +64,7 @@ class FlowConstraint:
     kind: Literal["cap", "floor", "capacity"]
     label: str = ""
     elasticity: float = 0.0
+    instrument: Literal["subsidy", "preference"] = "subsidy"
 
     def __post_init__(self) -> None:
         mask = np.array(self.cells, dtype=bool)
@@ -72,6 +78,12 @@ class FlowConstraint:
             )
         if not (np.isfinite(self.elasticity) and self.elasticity >= 0):
             raise ShockError(f"constraint {self.label!r}: elasticity must be >= 0, got {self.elasticity}")
+        if self.instrument not in ("subsidy", "preference"):
+            raise ShockError(
+                f"constraint {self.label!r}: instrument={self.instrument!r}; allowed: subsidy, preference"
+            )
+        if self.instrument == "preference" and self.kind != "floor":
+            raise ShockError(f"constraint {self.label!r}: instrument 'preference' is for floors only")
         if self.kind == "capacity":
             _, exporters, sectors = np.nonzero(mask)
             if exporters.size and (np.unique(exporters).size > 1 or np.unique(sectors).size > 1):

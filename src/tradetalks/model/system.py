@@ -72,7 +72,7 @@ def compile_wedges(baseline: Baseline, shocks: Shocks, sys: System) -> Wedges:
     ex1 = 1.0 + shocks.export_tax_levels(baseline)
     groups, ns, is_, js = [], [], [], []
     on_tariff, log_target, step = [], [], []
-    capacity, sup_i, sup_j, elasticity = [], [], [], []
+    capacity, sup_i, sup_j, elasticity, preference = [], [], [], [], []
     for g, c in enumerate(shocks.constraints):
         n, i, j = np.nonzero(c.cells)
         groups.append(np.full(n.size, g))
@@ -85,7 +85,12 @@ def compile_wedges(baseline: Baseline, shocks: Shocks, sys: System) -> Wedges:
         theta = baseline.theta[j]
         mean_theta = float(weights @ theta / weights.sum()) if weights.sum() > 0 else float(theta.mean())
         is_capacity = c.kind == "capacity"
-        step.append(1.0 / (1.0 + mean_theta + (c.elasticity if is_capacity else 0.0)))
+        is_preference = c.kind == "floor" and c.instrument == "preference"
+        preference.append(is_preference)
+        if is_preference:  # d ln flow / d ln b = 1 - (the cells' share), at most one
+            step.append(1.0)
+        else:
+            step.append(1.0 / (1.0 + mean_theta + (c.elasticity if is_capacity else 0.0)))
         capacity.append(is_capacity)
         sup_i.append(int(i[0]) if is_capacity else 0)
         sup_j.append(int(j[0]) if is_capacity else 0)
@@ -111,6 +116,7 @@ def compile_wedges(baseline: Baseline, shocks: Shocks, sys: System) -> Wedges:
         on_tariff=np.array(on_tariff, dtype=bool),
         log_target=targets,
         step=np.array(step),
+        preference=np.array(preference, dtype=bool) if any(preference) else None,
         capacity=np.array(capacity, dtype=bool) if any(capacity) else None,
         supplier_i=np.array(sup_i, dtype=np.intp),
         supplier_j=np.array(sup_j, dtype=np.intp),

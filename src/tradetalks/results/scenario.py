@@ -252,8 +252,9 @@ class Result:
         if len(cons):
             sections.append(
                 Section(
-                    "quantity constraints (values in the baseline's units; wedge: subsidy for a purchase "
-                    "floor, export-tax equivalent for a cap, percent)",
+                    "quantity constraints (values in the baseline's units; wedge, percent: import subsidy or "
+                    "demand shift for a purchase floor, export-tax equivalent for a cap, markup over cost "
+                    "for a capacity limit)",
                     cons,
                     index=False,
                 )
@@ -283,7 +284,9 @@ class Result:
     def constraints_frame(self) -> pd.DataFrame:
         """Quantity constraints (caps, purchase commitments, capacity limits): target, flow reached,
         the wedge and who bears it. For a purchase floor the wedge is an import subsidy (percent of
-        the tariff-inclusive price) paid by the buyer's government; for a cap it is the export-tax
+        the tariff-inclusive price) paid by the buyer's government, or the shift of the buyer's
+        demand toward the seller (percent rise of its weight), paid by the buyer through dearer
+        purchases (its price index at base preferences rises); for a cap it is the export-tax
         equivalent whose rents accrue to the exporter; for a capacity limit it is the supplier's
         markup over unit cost, a rent to the supplier (docs/model.md, section 5.3)."""
         eq = self.equilibrium
@@ -298,12 +301,15 @@ class Result:
             rows.append(
                 {
                     "constraint": c.label,
-                    "kind": {"floor": "purchase floor", "cap": "cap", "capacity": "capacity"}[c.kind],
+                    "kind": _KINDS[(c.kind, c.instrument if c.kind == "floor" else "")],
                     "target": c.target,
                     "baseline_flow": base,
                     "flow": float(flow),
                     "binding": bool(wedge != 0.0),
-                    "wedge_pct": 100.0 * float(-wedge if c.kind == "floor" else wedge),
+                    # a subsidy is shown as a positive rate; a demand shift as the rise of the seller's
+                    # weight in the buyer's choices (docs/model.md, eq. 5.12)
+                    "wedge_pct": 100.0
+                    * float(-wedge if (c.kind, c.instrument) == ("floor", "subsidy") else wedge),
                     # a subsidy is paid by the buyer's government; a cap's tax equivalent is borne by
                     # buyers and sellers alike (see welfare), its rents accrue to the exporter
                     "paid_by": ",".join(buyers) if c.kind == "floor" else "",
@@ -377,6 +383,15 @@ class Result:
         }
         safe: dict[str, Any] = json_safe(out)
         return safe
+
+
+#: How each kind of constraint is named in tables.
+_KINDS = {
+    ("floor", "subsidy"): "purchase floor (import subsidy)",
+    ("floor", "preference"): "purchase floor (demand shift)",
+    ("cap", ""): "cap",
+    ("capacity", ""): "capacity",
+}
 
 
 def _num(x: Any) -> float | None:
