@@ -38,3 +38,10 @@ class ConvergenceError(TradetalksError, RuntimeError):
         super().__init__(message)
         self.iterations = iterations
         self.residual = residual
+
+    def __reduce__(self) -> tuple[object, ...]:  # picklable across worker processes
+        return (_convergence_error, (str(self), self.iterations, self.residual))
+
+
+def _convergence_error(message: str, iterations: int, residual: float) -> ConvergenceError:
+    return ConvergenceError(message, iterations=iterations, residual=residual)

@@ -182,6 +182,7 @@ def solve_equilibrium(
         ok, method = True, f"{opts.method}+continuation"
     seconds = time.perf_counter() - t0
     if not ok:
+        _explain_unmet_shifts(fp, z, shocks, iters, resid)
         raise ConvergenceError(
             f"equilibrium solver ({opts.method}) did not converge on baseline {baseline.name!r}: "
             f"residual {resid:.3e} > tol {opts.tol:.1e} after {iters} iterations",
@@ -262,6 +263,7 @@ def _continuation(
     fp, z, n, resid, ok = _fixed_point(baseline, at(0.0), opts, start)
     iters += n
     if not ok:
+        _explain_unmet_shifts(fp, z, shocks, iters, resid)
         raise ConvergenceError(
             f"equilibrium solver did not converge on baseline {baseline.name!r} even with Cobb-Douglas "
             f"critical-input nests (residual {resid:.3e})",
@@ -291,6 +293,36 @@ def _continuation(
                 residual=resid,
             )
     return fp, state, iters, reached
+
+
+def _explain_unmet_shifts(fp: FixedPointMap, z: FloatArray, shocks: Shocks, iters: int, resid: float) -> None:
+    """Raise a ConvergenceError that says why, when a demand shift cannot meet its purchase target.
+
+    A shift only moves the buyer's spending toward the seller: once the seller has almost all of
+    it and the flow is still short of the target, no shift meets the commitment (the buyer's own
+    tariff on the seller can put it out of reach).
+    """
+    w = fp.sys.wedges
+    if w is None or w.preference is None:
+        return
+    with np.errstate(all="ignore"):
+        ev = fp.evaluate(z)
+        shares = trade_shares(fp.sys, ev)
+    for g, c in enumerate(shocks.constraints):
+        if not (c.kind == "floor" and c.instrument == "preference"):
+            continue
+        n, i, j = np.nonzero(c.cells)
+        share = float(np.max(shares[n, i, j])) if n.size else 0.0
+        if np.isfinite(share) and share > 0.99 and ev.group_flows[g] < c.target:
+            raise ConvergenceError(
+                f"purchase commitment {c.label!r} cannot be met by a demand shift: with "
+                f"{100 * share:.1f} % of the buyer's spending on the seller its flow is "
+                f"{float(ev.group_flows[g]):.6g}, short of the target {c.target:.6g} (the buyer's "
+                "tariff on the seller puts it out of reach); use "
+                "instrument 'subsidy' (a tariff exclusion paid from the buyer's budget) or a lower target",
+                iterations=iters,
+                residual=resid,
+            )
 
 
 def _collect(
