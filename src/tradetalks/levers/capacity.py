@@ -4,7 +4,7 @@ In the long run every supplier expands at constant cost. At shorter horizons the
 critical product other than its incumbent (China for rare-earth compounds and magnets) cannot:
 each one's sales of the product, to all buyers and at home, may rise above the baseline quantity
 only along a supply curve of elasticity ``epsilon`` (the horizon's
-``critical_supply_elasticity``, sourced in ``data/tables/horizons.toml``), with the markup of its
+``critical_supply_elasticity`` in ``data/tables/horizons.toml``), with the markup of its
 price over unit cost a rent to the supplier. Below the baseline quantity costs stay constant.
 
 :func:`capacity_constraints` lists these limits for a baseline; :func:`compile_levers` adds them
@@ -38,16 +38,8 @@ def capacity_constraints(baseline: Baseline, taken: NDArray[np.bool_] | None = N
     horizon = baseline.meta.get("horizon")
     if not isinstance(horizon, Mapping) or horizon.get("critical_supply_elasticity") is None:
         return []
-    return limits(baseline, float(horizon["critical_supply_elasticity"]), taken)
-
-
-def limits(
-    baseline: Baseline, elasticity: float, taken: NDArray[np.bool_] | None = None
-) -> list[FlowConstraint]:
-    """One ``capacity`` constraint of supply elasticity ``elasticity`` per critical-product supplier."""
+    epsilon = float(horizon["critical_supply_elasticity"])
     return [
-        FlowConstraint(
-            g.cells, g.value, "capacity", f"{g.label} (supply elasticity {elasticity:g})", elasticity
-        )
+        FlowConstraint(g.cells, g.value, "capacity", f"{g.label} (supply elasticity {epsilon:g})", epsilon)
         for g in capacity_groups(baseline, taken)
     ]

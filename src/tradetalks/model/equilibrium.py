@@ -173,7 +173,7 @@ def log_unit_cost(sys: System, log_w: FloatArray, log_P: FloatArray) -> FloatArr
 
     Unit-cost changes (docs/model.md, eq. 2.4; CP eq. 11). With sector-specific factor prices
     (``sys.sector_factors``) ``log_w`` is ``(..., N, J)`` and ``w_hat[n]`` becomes ``w_hat[n, j]``
-    (eq. 2.18).
+    (section 2.6).
     """
     inputs = np.matmul(log_P[..., :, None, :], sys.io_share)[..., 0, :]
     wage = log_w if sys.sector_factors else log_w[..., :, None]
