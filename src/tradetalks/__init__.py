@@ -11,13 +11,14 @@ October 2025 US-China talks on top. One call per job:
 >>> tt.war("USA,CHN", bilateral=True).report().to_text()           # doctest: +SKIP
 >>> tt.talks("USA,CHN", threat="us-100-retaliation").to_dict()     # doctest: +SKIP
 >>> tt.deals("busan-2025").summary()                               # doctest: +SKIP
+>>> tt.tariff_rates("2025-09-04", basis="collected").summary()     # doctest: +SKIP
 
 Every result has ``summary()``, ``frames()``, ``to_dict()``, ``report()`` and ``provenance``.
 """
 
 from tradetalks._version import __version__
 from tradetalks.analyses.options import DealOptions, OptimizerOptions, TalksOptions, WarOptions
-from tradetalks.api import ScenarioRun, deals, optimal_tariff, run, solve, talks, war
+from tradetalks.api import ScenarioRun, deals, optimal_tariff, run, solve, talks, tariff_rates, war
 from tradetalks.baseline import Baseline
 from tradetalks.data.catalog import load_baseline
 from tradetalks.errors import (
@@ -59,5 +60,6 @@ __all__ = [
     "run",
     "solve",
     "talks",
+    "tariff_rates",
     "war",
 ]

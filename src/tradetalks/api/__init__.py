@@ -7,6 +7,7 @@
 
 from tradetalks.api.run import FOCUS_REGIONS, ScenarioRun
 from tradetalks.api.solve import solve
+from tradetalks.api.tariff_rates import tariff_rates
 from tradetalks.api.workflow import DATA_YEAR, WAR, deals, optimal_tariff, run, talks, war
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "run",
     "solve",
     "talks",
+    "tariff_rates",
     "war",
 ]

@@ -10,6 +10,7 @@ from typing import Any
 import tradetalks.api as api
 from tradetalks.analyses.objectives import OBJECTIVE_PRESETS
 from tradetalks.analyses.options import TALKS_SOLUTIONS, DealOptions, TalksOptions
+from tradetalks.cli import tariffs
 from tradetalks.cli.render import FORMATS, render
 from tradetalks.data.catalog import describe_baseline, shipped_baselines
 from tradetalks.data.horizons import HORIZONS
@@ -111,6 +112,7 @@ def parser() -> argparse.ArgumentParser:
     _common(deals, "the deal space's own date")
     deals.add_argument("--workers", type=int, default=1)
     deals.add_argument("--cache-dir", default=None)
+    tariffs.add_parser(sub)
     return p
 
 
@@ -192,4 +194,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], str]] = {
     "war": cmd_war,
     "talks": cmd_talks,
     "deals": cmd_deals,
+    "tariff-rates": tariffs.cmd_tariff_rates,
 }

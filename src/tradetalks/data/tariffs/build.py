@@ -10,7 +10,12 @@ import weights, and writes ``tradetalks/data/tariffs/schedule/``:
     per layer ``<layer>.dates`` (first day of each state), ``<layer>.exporters`` (ICIO economies
     with a non-zero rate) and ``<layer>.rates`` ``[date, exporter, group]`` (percent, float32);
     ``weights.us`` ``[partner, group]`` (2024 US imports, USD) and ``weights.cn`` ``[group]``
-    (China's 2017 imports from the US, USD) to combine groups into sectors.
+    (China's 2017 imports from the US, USD) to combine groups into sectors; ``duties.us``
+    ``[partner, group]`` (duties collected on the 2024 US imports, USD; effective tariff rates on
+    the collected basis, :mod:`~tradetalks.data.tariffs.etr`); ``icio2017.flows``
+    ``[importer, exporter, sector]`` (USA's and China's imports in the ICIO 2017 cube, USD million,
+    the 2017 pre-war weights) with ``icio2017.importers``, ``icio2017.exporters``,
+    ``icio2017.sectors``.
 ``manifest.json``
     labels, layer descriptions and sources, sha256 of every raw file read and of ``schedule.npz``,
     the build command and the checks (facts rows read, calibration report).
@@ -39,6 +44,7 @@ from numpy.typing import NDArray
 from tradetalks.data import hs as hsmod
 from tradetalks.data.catalog import load as load_shipped
 from tradetalks.data.concordance import ICIO_SECTORS
+from tradetalks.data.icio import cube_path, read_cube
 from tradetalks.data.paths import require_data_dir
 from tradetalks.data.products import PRODUCTS
 from tradetalks.data.store import npz_bytes, sha256_file
@@ -205,6 +211,8 @@ def build_schedule(
     layer_meta["retaliation"] = {"importer": "CHN", "dates": len(cn_dates), "exporters": 1}
     arrays["weights.us"] = (inp.weights @ member_us).astype(np.float64)
     arrays["weights.cn"] = (china.imports @ member_cn).astype(np.float64)
+    arrays["duties.us"] = (inp.duties @ member_us).astype(np.float64)
+    arrays.update(_icio_2017(data_dir))
     arrays["partners"] = np.array(partners, dtype="<U4")
     arrays["groups"] = np.array(GROUPS, dtype="<U16")
     averages = _averages(hs_us, china)
@@ -212,7 +220,10 @@ def build_schedule(
         "format": FORMAT,
         "build_command": BUILD_COMMAND,
         "units": "percent added to the applied (ICIO/Teti) tariff",
-        "raw_files": {f: sha256_file(data_dir / f) for f in rd.RAW_FILES},
+        "raw_files": {
+            **{f: sha256_file(data_dir / f) for f in rd.RAW_FILES},
+            ICIO_2017_FILE: sha256_file(cube_path(data_dir, 2017)),
+        },
         "raw_folders": {f"{rd.TRACKER}/data-hs2": _folder_hash(data_dir / rd.TRACKER / "data-hs2")},
         "hs6_table_sha256": hashlib.sha256(table.to_csv(index=False).encode()).hexdigest(),
         "groups": list(GROUPS),
@@ -226,6 +237,27 @@ def build_schedule(
         },
     }
     return arrays, manifest, averages, table
+
+
+#: The cube whose flows are the 2017 (pre-war) weights.
+ICIO_2017_FILE = "icio-cube/ICIO2017.mat"
+#: Importers whose 2017 flows are shipped (the two with dated layers).
+ICIO_2017_IMPORTERS = ("USA", "CHN")
+
+
+def _icio_2017(data_dir: Path) -> dict[str, np.ndarray[Any, Any]]:
+    """USA's and China's 2017 imports by exporter and ICIO sector (home sales set to 0)."""
+    cube = read_cube(data_dir, 2017)
+    rows = [cube.countries.index(c) for c in ICIO_2017_IMPORTERS]
+    flows = np.array(cube.flows[rows], dtype=np.float64)
+    for k, n in enumerate(rows):
+        flows[k, n, :] = 0.0
+    return {
+        "icio2017.flows": flows,
+        "icio2017.importers": np.array(ICIO_2017_IMPORTERS, dtype="<U4"),
+        "icio2017.exporters": np.array(cube.countries, dtype="<U4"),
+        "icio2017.sectors": np.array(cube.sectors, dtype="<U16"),
+    }
 
 
 def _folder_hash(folder: Path) -> str:

@@ -57,6 +57,17 @@ class LayerData:
 
 
 @dataclass(frozen=True, eq=False)
+class Icio2017:
+    """The 2017 (pre-war) weights: imports of ``importers`` in the ICIO 2017 cube, USD million at
+    basic prices, ``flows[importer, exporter, sector]`` (home sales 0)."""
+
+    importers: tuple[str, ...]
+    exporters: tuple[str, ...]
+    sectors: tuple[str, ...]
+    flows: FloatArray
+
+
+@dataclass(frozen=True, eq=False)
 class TariffSchedule:
     """The shipped schedule (see the module docstring)."""
 
@@ -65,6 +76,8 @@ class TariffSchedule:
     group_parent: Mapping[str, str]
     us_weights: FloatArray  # [partner, group]
     cn_weights: FloatArray  # [group]
+    us_duties: FloatArray  # [partner, group], duties collected on the 2024 imports, USD
+    icio2017: Icio2017
     layers: Mapping[str, LayerData]
     manifest: Mapping[str, Any]
     averages: pd.DataFrame
@@ -125,6 +138,13 @@ def load_schedule(directory: str | Path | None = None) -> TariffSchedule:
         group_parent=dict(manifest["group_parent"]),
         us_weights=arrays["weights.us"],
         cn_weights=arrays["weights.cn"],
+        us_duties=arrays["duties.us"],
+        icio2017=Icio2017(
+            importers=tuple(str(x) for x in arrays["icio2017.importers"]),
+            exporters=tuple(str(x) for x in arrays["icio2017.exporters"]),
+            sectors=tuple(str(x) for x in arrays["icio2017.sectors"]),
+            flows=arrays["icio2017.flows"],
+        ),
         layers=layers,
         manifest=manifest,
         averages=averages,

@@ -5,6 +5,9 @@
   (``data-hs2``) spread over the HS6 subheadings of each chapter in proportion to the pooled HS6
   imports from the ten partners. ICIO ROW pools every other Census country (the aggregate code 0003
   European Union excluded). HS chapters 98-99 and electricity (services) are left out.
+* **Duties collected** in 2024 (Census calculated duties, same files): HS10 duties summed to HS6
+  for the ten partners; for every other economy the chapter's duty rate (HS2 duties over HS2
+  imports) applied to its HS6 weights, so duties over weights is the chapter's collected rate.
 * **Tracker series**: the additional tariff of the 2025-2026 actions by partner and date
   (``country-by-time.csv``); EU members without their own series take the European Union's; the
   2025-08-07 level of every other partner is its HS2-weighted ``data-hs2`` average.
@@ -66,6 +69,7 @@ class UsInputs:
     group: NDArray[np.str_]
     gtap: NDArray[np.str_]
     weights: FloatArray
+    duties: FloatArray
     china_hs8: pd.DataFrame
     mfn_china: FloatArray
     tracker_dates: tuple[str, ...]
@@ -80,7 +84,7 @@ class UsInputs:
 
 def _weights(
     data_dir: Path, conc: HsConcordance, partners: tuple[str, ...], census: pd.DataFrame
-) -> tuple[tuple[str, ...], FloatArray, pd.DataFrame]:
+) -> tuple[tuple[str, ...], FloatArray, FloatArray, pd.DataFrame]:
     hs10 = rd.read_hs10_imports(data_dir)
     hs10["group"] = [conc.sector(h, default="") for h in hs10["hs6"]]
     keep = (hs10["group"] != "") & (hs10["group"] != "SERV")
@@ -92,10 +96,13 @@ def _weights(
     iso = dict(zip(census["census_code"], census["iso3"], strict=True))
     hs10["iso"] = hs10["cty_code"].map(iso)
     by6 = hs10.groupby(["iso", "hs6"])["imports"].sum().unstack(fill_value=0).astype(float)
+    duty6 = hs10.groupby(["iso", "hs6"])["duty"].sum().unstack(fill_value=0).astype(float)
     codes = tuple(sorted(by6.columns))
     w = np.zeros((len(partners), len(codes)))
+    d = np.zeros((len(partners), len(codes)))
     for p in by6.index:
         w[partners.index(p), :] = by6.loc[p, list(codes)].to_numpy()
+        d[partners.index(p), :] = duty6.reindex(columns=list(codes), fill_value=0.0).loc[p].to_numpy()
     pooled = by6.sum(axis=0).reindex(list(codes)).to_numpy()
     chapter = np.array([h[:2] for h in codes])
     chap_total = pd.Series(pooled).groupby(chapter).transform("sum").to_numpy()
@@ -109,17 +116,22 @@ def _weights(
         if p in direct or p not in partners:
             continue
         values = frame.groupby("hs2")["imports"].sum()
+        duties = frame.groupby("hs2")["duty"].sum()
         row = np.zeros(len(codes))
+        drow = np.zeros(len(codes))
         for ch, value in values.items():
             mask = chapter == ch
             if not mask.any() or share[mask].sum() <= 0:
                 lost += float(value)
                 continue
             row[mask] = value * share[mask]
-        w[partners.index(str(p)), :] = row
+            drow[mask] = float(duties.get(ch, 0.0)) * share[mask]
+        k = partners.index(str(p))
+        w[k, :] += row
+        d[k, :] += drow
     log.info("HS2 imports in chapters without pooled HS6 detail (dropped): %.3g USD", lost)
     china = hs10[hs10["iso"] == "CHN"].groupby(["hs8", "hs6"])["imports"].sum().reset_index()
-    return codes, w, china
+    return codes, w, d, china
 
 
 def _tracker(
@@ -182,7 +194,7 @@ def load_us_inputs(data_dir: Path, conc: HsConcordance, partners: tuple[str, ...
         Exporting ICIO economies (the 80 economies other than the US, ROW included).
     """
     census = census_table()
-    codes, weights, china = _weights(data_dir, conc, partners, census)
+    codes, weights, duties, china = _weights(data_dir, conc, partners, census)
     mfn8 = rd.read_mfn_2025(data_dir)
     china["mfn"] = china["hs8"].map(mfn8).fillna(0.0)
     num = (china["mfn"] * china["imports"]).groupby(china["hs6"]).sum()
@@ -195,6 +207,7 @@ def load_us_inputs(data_dir: Path, conc: HsConcordance, partners: tuple[str, ...
         group=np.array([conc.group(h) for h in codes]),
         gtap=np.array([conc.gtap(h) or "" for h in codes]),
         weights=weights,
+        duties=duties,
         china_hs8=china,
         mfn_china=mfn_china,
         tracker_dates=tracker_dates,
