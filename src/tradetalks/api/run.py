@@ -16,6 +16,8 @@ from tradetalks.scenarios import Scenario
 
 #: Regions the article is about, shown by default when the baseline has them.
 FOCUS_REGIONS = ("USA", "CHN", "JPN", "KOR", "MYS", "ASEAN", "EU27", "ROW")
+#: Regions of the headline block by default (with any region asked for).
+HEADLINE_REGIONS = ("USA", "CHN")
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +84,25 @@ class ScenarioRun:
             list(self.result.summary(chosen).columns)
         ]
 
+    def headline_regions(self, regions: Sequence[str] | None = None) -> list[str]:
+        """The US and China (where the baseline has them) and any region asked for."""
+        asked = check_regions(self.result.baseline, regions) if regions is not None else []
+        base = [r for r in HEADLINE_REGIONS if r in self.result.regions]
+        return base + [r for r in asked if r not in base] or list(self.result.regions[:2])
+
+    def headline(self, regions: Sequence[str] | None = None) -> pd.DataFrame:
+        """The headline numbers (:meth:`Result.headline`) of :meth:`headline_regions`, one row per
+        measure, one column per region and horizon solved."""
+        chosen = self.headline_regions(regions)
+        results = {self.horizon: self.result, **dict(self.alongside)}
+        tables = {h: r.headline(chosen).T for h, r in results.items()}
+        both = pd.concat(tables, axis=1, names=["horizon", "region"])
+        both = both.swaplevel(axis=1)
+        order = [(r, h) for r in chosen for h in results]
+        out = both[order]
+        out.index.name = "measure"
+        return out
+
     def frames(self, regions: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
         """``regions`` (every column of :meth:`Result.regions_frame` for the regions shown),
         ``sectors``, ``bilateral``, ``constraints`` and, with fallout, ``fallout``."""
@@ -103,7 +124,7 @@ class ScenarioRun:
                 h: {
                     k: v
                     for k, v in r.to_dict(chosen).items()
-                    if k in ("regions", "bilateral", "solver", "provenance")
+                    if k in ("regions", "headline", "bilateral", "solver", "provenance")
                 }
                 for h, r in self.alongside.items()
             }
@@ -115,15 +136,21 @@ class ScenarioRun:
         base = self.result.report(self._regions(regions))
         sections = base.sections
         notes = base.notes
+        head = self.headline(regions)
+        head = head.loc[head.notna().any(axis=1)]
+        caption = self.result.headline_caption()
         if self.alongside:
             horizons = ", ".join([self.horizon, *self.alongside])
             first = Section(f"horizons {horizons} side by side", self.summary(regions))
-            sections = (first, *sections[1:])
+            caption = caption.replace(f"horizon {self.horizon}", f"horizons {horizons}")
+            sections = (first, Section(caption, head), *sections[2:])
             notes = notes + tuple(
                 f"solver ({h}): converged={r.solver.converged} iterations={r.solver.iterations} "
                 f"residual={r.solver.residual:.1e} time={1e3 * r.solver.seconds:.0f} ms"
                 for h, r in self.alongside.items()
             )
+        else:
+            sections = (sections[0], Section(caption, head), *sections[2:])
         if self.fallout is not None:
             sections = sections + self.fallout.report().sections
         return Report(base.title, sections, notes)

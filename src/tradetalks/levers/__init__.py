@@ -7,6 +7,7 @@
 | ``purchase`` | :class:`PurchaseCommitment` | a purchase floor met by a demand shift (or an import subsidy) |
 | ``critical_input`` | :class:`CriticalInputNest` | a CES nest for a chokepoint input |
 | ``trade_cost`` | :class:`TradeCostChange` | iceberg-cost changes (non-tariff frictions) |
+| ``tariffs_of_date`` | :class:`DatedTariffs` | the schedule's tariffs of another date |
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -15,6 +16,7 @@ from typing import Any
 from tradetalks.errors import ScenarioError
 from tradetalks.levers.builder import Lever, ShockBuilder, compile_levers
 from tradetalks.levers.critical_input import CriticalInputNest
+from tradetalks.levers.dated_tariffs import DatedTariffs
 from tradetalks.levers.export_control import ExportControl
 from tradetalks.levers.purchase import PurchaseCommitment
 from tradetalks.levers.tariff import TariffChange
@@ -27,6 +29,7 @@ LEVER_TYPES: dict[str, Callable[[Mapping[str, Any]], Lever]] = {
     "purchase": PurchaseCommitment.from_mapping,
     "critical_input": CriticalInputNest.from_mapping,
     "trade_cost": TradeCostChange.from_mapping,
+    "tariffs_of_date": DatedTariffs.from_mapping,
 }
 
 
@@ -47,6 +50,7 @@ def parse_levers(specs: Sequence[Mapping[str, Any]], origin: str) -> tuple[Lever
 __all__ = [
     "LEVER_TYPES",
     "CriticalInputNest",
+    "DatedTariffs",
     "ExportControl",
     "Lever",
     "PurchaseCommitment",

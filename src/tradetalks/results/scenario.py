@@ -19,7 +19,8 @@ from numpy.typing import NDArray
 from tradetalks.baseline import Baseline
 from tradetalks.errors import OptionsError
 from tradetalks.model import Equilibrium, SolverInfo, SolverOptions, WelfareDecomposition, decompose
-from tradetalks.results.common import Provenance, Report, Section, check_regions, json_safe, readonly
+from tradetalks.results import headline as hl
+from tradetalks.results.common import Provenance, Report, Section, check_regions, json_safe, readonly, records
 
 FloatArray = NDArray[np.float64]
 
@@ -94,6 +95,12 @@ class Result:
         return readonly(_ratio(self.equilibrium.income, self.baseline.income) / self.price_index_hat)
 
     @cached_property
+    def real_gdp_hat(self) -> FloatArray:
+        """Real GDP change: value added at the reference world's prices, double-deflated
+        (docs/model.md, eq. 7.3)."""
+        return readonly(hl.real_gdp_hat(self.baseline, self.equilibrium))
+
+    @cached_property
     def real_wage_hat(self) -> FloatArray:
         """Real wage change ``w_hat / P_hat`` (docs/model.md, eq. 4.3)."""
         return readonly(self.equilibrium.w_hat / self.price_index_hat)
@@ -116,14 +123,47 @@ class Result:
         }
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """Tidy frames: ``regions``, ``sectors``, ``bilateral`` (by sector) and ``constraints``."""
+        """Tidy frames: ``headline``, ``regions``, ``sectors``, ``bilateral`` (by sector),
+        ``tariff_rates``, ``balances``, ``constraints`` and ``chokepoints``."""
         return {
+            "headline": self.headline(),
             "regions": self.regions_frame(),
             "sectors": self.sectors_frame(),
             "bilateral": self.bilateral_frame(by_sector=True),
+            "tariff_rates": self.tariff_rates_frame(),
+            "balances": self.balances_frame(),
             "constraints": self.constraints_frame(),
             "chokepoints": self.chokepoints_frame(),
         }
+
+    # ----------------------------------------------------------------- headline numbers
+    def headline(self, regions: Sequence[str] | None = None) -> pd.DataFrame:
+        """The numbers policy people quote, one row per region (docs/model.md, section 7):
+        effective tariff rates before and after substitution, the price level and its cost per
+        household, tariff revenue, real GDP and welfare (columns:
+        :data:`tradetalks.results.headline.HEADLINE_COLUMNS`)."""
+        frame = hl.headline_frame(self.baseline, self.equilibrium, self.price_index_hat, self.welfare_hat)
+        if regions is not None:
+            frame = frame.loc[check_regions(self.baseline, regions)]
+        return frame
+
+    def tariff_rates_frame(self) -> pd.DataFrame:
+        """Effective tariff rates by importer and exporter, before and after substitution (eq. 7.1)."""
+        return hl.rates_frame(self.baseline, self.equilibrium)
+
+    def balances_frame(self) -> pd.DataFrame:
+        """Bilateral trade balances before and after, USD billion (eq. 7.5)."""
+        return hl.balances_frame(self.baseline, self.equilibrium)
+
+    def headline_caption(self) -> str:
+        """What the headline numbers are: horizon, tariff date, weights, money units."""
+        p = self.provenance
+        return (
+            f"headline numbers: horizon {p.horizon}; {p.tariffs} plus the scenario; ETR weights: the "
+            f"reference world's goods imports (before) and the solved world's (after), "
+            f"etr_before_2024w: 2024 US imports, collected basis; money: USD billion of "
+            f"{self.baseline.year} (baseline flows); cost per household: USD of the household table's year"
+        )
 
     def decomposition(self, change: str = "proportional") -> WelfareDecomposition:
         """Caliendo-Parro (2015, Table 2) first-order welfare decomposition: terms of trade and
@@ -146,6 +186,7 @@ class Result:
             "exports_pct": _pct(_ratio(t["exports1"], t["exports0"])),
             "imports_pct": _pct(_ratio(t["imports1"], t["imports0"])),
             "gross_output_pct": _pct(_ratio(e.output.sum(axis=1), b.gross_output.sum(axis=1))),
+            "real_gdp_pct": _pct(self.real_gdp_hat),
             "tariff_revenue": e.tariff_revenue,
             "tariff_revenue_change": e.tariff_revenue - b.tariff_revenue,
             "export_tax_revenue": e.export_tax_revenue,
@@ -157,8 +198,10 @@ class Result:
         baseline's units) and percent changes; ``factor_price_pct`` is the change of the sector's
         factor price (the region's single wage under perfect mobility).
 
-        Gross output and value added are at producer prices; their ``real`` changes deflate by the
-        sector's producer price (``quantity_pct``: the change of output in volume).
+        Gross output and value added are at producer prices, levels and ``*_change`` in the
+        baseline's units; ``quantity_pct`` is the change of output in volume (deflated by the
+        sector's unit cost), ``real_value_added_pct`` the change of double-deflated value added
+        (docs/model.md, eq. 7.3).
         """
         b, e = self.baseline, self.equilibrium
         idx = pd.MultiIndex.from_product([b.regions, b.sectors], names=["region", "sector"])
@@ -168,10 +211,13 @@ class Result:
                 "gross_output_base": b.gross_output.ravel(),
                 "gross_output": e.output.ravel(),
                 "gross_output_pct": _pct(_ratio(e.output, b.gross_output)).ravel(),
+                "gross_output_change": (e.output - b.gross_output).ravel(),
                 "quantity_pct": _pct(_ratio(e.output, b.gross_output) / e.c_hat).ravel(),
                 "value_added_base": va0.ravel(),
                 "value_added": va1.ravel(),
                 "value_added_pct": _pct(_ratio(va1, va0)).ravel(),
+                "value_added_change": (va1 - va0).ravel(),
+                "real_value_added_pct": _pct(_ratio(hl.real_value_added(b, e), va0)).ravel(),
                 "factor_price_pct": _pct(e.factor_price_hat).ravel(),
                 "price_pct": _pct(e.P_hat).ravel(),
                 "unit_cost_pct": _pct(e.c_hat).ravel(),
@@ -247,7 +293,9 @@ class Result:
     def report(self, regions: Sequence[str] | None = None) -> Report:
         """Title, the summary table, binding quantity constraints and the solver's diagnostics."""
         info = self.solver
-        sections = [Section("", self.summary(regions))]
+        head = self.headline(regions)
+        filled = [c for c in head.columns if head[c].notna().any()]
+        sections = [Section("", self.summary(regions)), Section(self.headline_caption(), head[filled])]
         cons = self.constraints_frame()
         if len(cons):
             sections.append(
@@ -353,11 +401,17 @@ class Result:
                             "exports_pct",
                             "imports_pct",
                             "gross_output_pct",
+                            "real_gdp_pct",
                         )
                     },
                 }
                 for r in chosen
             ],
+            "headline": records(self.headline(chosen)),
+            "headline_caption": self.headline_caption(),
+            "balances": records(
+                self.balances_frame().query("region in @chosen and partner in @chosen"), index=False
+            ),
             "bilateral": [
                 {"importer": str(imp), "exporter": str(exp), "trade_pct": _num(pct)}
                 for (imp, exp), pct in zip(bil.index.to_list(), bil["trade_pct"].to_list(), strict=True)
@@ -375,7 +429,10 @@ class Result:
                 "method": info.method,
             },
             "units": {
-                "*_pct": "percent change against the baseline",
+                "*_pct": "percent change against the baseline; etr_*_pct: a tariff rate in percent",
+                "*_usd_bn": "USD billion of the baseline's data year",
+                "cost_per_household_usd": "USD of the household table's year (data/tables/households.toml)",
+                "headline": dict(hl.HEADLINE_COLUMNS),
                 "constraints.target, baseline_flow, flow": self.baseline.units,
                 "solver.seconds": "seconds",
             },
