@@ -99,6 +99,7 @@ def test_zero_shock_changes_nothing(zero):
     assert np.allclose(head["etr_before_pct"], head["etr_base_pct"])
     assert np.allclose(head["etr_after_pct"], head["etr_base_pct"], atol=1e-9)
     assert np.allclose(head["price_level_pct"], 0.0, atol=1e-9)
+    assert np.allclose(head["price_level_wage_pct"], 0.0, atol=1e-9)
     assert np.allclose(head["real_gdp_pct"], 0.0, atol=1e-9)
     assert np.allclose(head["welfare_pct"], 0.0, atol=1e-9)
     assert head.loc["USA", "cost_per_household_usd"] == pytest.approx(0.0, abs=1e-5)
@@ -130,8 +131,10 @@ def test_a_tariff_rise_moves_every_number_the_right_way(base, rise):
     assert us["etr_base_pct"] < us["etr_after_pct"] < us["etr_before_pct"]
     assert us["tariff_revenue_static_usd_bn"] > us["tariff_revenue_usd_bn"] > us["tariff_revenue_base_usd_bn"]
     assert us["price_level_pct"] > 0.0 and us["cost_per_household_usd"] > 0.0
+    real_wage = rise.regions_frame().loc["USA", "real_wage_pct"]
+    assert us["price_level_wage_pct"] == pytest.approx(100 * (1 / (1 + real_wage / 100) - 1), rel=1e-9)
     assert us["cost_per_household_usd"] == pytest.approx(
-        us["price_level_pct"] / 100 * 20.0e12 / 132737146, rel=1e-12
+        us["price_level_wage_pct"] / 100 * 20.0e12 / 132737146, rel=1e-12
     )
     assert us["real_income_per_household_usd"] == pytest.approx(
         us["welfare_pct"] / 100 * 20.0e12 / 132737146, rel=1e-12

@@ -1,4 +1,4 @@
-"""Household counts and consumption: the base of the cost-per-household figure (docs/model.md, eq. 7.4).
+"""Household counts and consumption: the base of the cost-per-household figure (docs/model.md, eq. 4.10).
 
 Read from the shipped table ``data/tables/households.toml``, one entry per economy with a source
 for each number. Economies without an entry get no cost-per-household figure.
@@ -37,7 +37,7 @@ class Households:
         return self.consumption_usd / self.households
 
     def cost_usd(self, price_level_pct: float) -> float:
-        """Cost per household of a price-level change of ``price_level_pct`` percent (eq. 7.4)."""
+        """Cost per household of a price-level change of ``price_level_pct`` percent (eq. 4.10)."""
         return price_level_pct / 100.0 * self.consumption_per_household_usd
 
 

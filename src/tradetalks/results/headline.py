@@ -1,13 +1,13 @@
-"""The numbers policy people quote, from a solved world (docs/model.md, section 7).
+"""The numbers policy people quote, from a solved world (docs/model.md, section 4.2).
 
 Pure functions of the reference baseline and the solved :class:`~tradetalks.model.Equilibrium`:
 
-* effective tariff rates before and after substitution (eq. 7.1), by exporter and overall;
+* effective tariff rates before and after substitution (eq. 4.7), by exporter and overall;
 * tariff revenue: in the reference world, static (the new tariffs on the reference imports) and
-  after substitution (eq. 7.2);
-* real GDP: value added at the reference world's prices, double-deflated (eq. 7.3);
-* the cost per household of the consumer price-level change (eq. 7.4);
-* bilateral trade balances (eq. 7.5).
+  after substitution (eq. 4.8);
+* real GDP: value added at the reference world's prices, double-deflated (eq. 4.9);
+* the cost per household of the consumer price-level change (eq. 4.10);
+* bilateral trade balances (eq. 4.11).
 
 Money is in the baseline's units (``USD million`` of the data year for the shipped baselines);
 frames convert to USD billion where the baseline's units are USD million.
@@ -61,17 +61,17 @@ def _rate(tariffs: FloatArray, imports: FloatArray, axis: tuple[int, ...]) -> Fl
 
 
 def effective_rate(tariffs: FloatArray, imports: FloatArray) -> FloatArray:
-    """Effective tariff rate of each importer ``[n]``, fraction (eq. 7.1)."""
+    """Effective tariff rate of each importer ``[n]``, fraction (eq. 4.7)."""
     return _rate(tariffs, imports, (1, 2))
 
 
 def effective_rate_by_exporter(tariffs: FloatArray, imports: FloatArray) -> FloatArray:
-    """Effective tariff rate of each importer on each exporter ``[n, i]``, fraction (eq. 7.1)."""
+    """Effective tariff rate of each importer on each exporter ``[n, i]``, fraction (eq. 4.7)."""
     return _rate(tariffs, imports, (2,))
 
 
 def tariff_revenue(tariffs: FloatArray, imports: FloatArray) -> FloatArray:
-    """Tariff revenue ``R[n] = sum_i,j t x`` in the units of ``imports`` (eq. 7.2)."""
+    """Tariff revenue ``R[n] = sum_i,j t x`` in the units of ``imports`` (eq. 4.8)."""
     with np.errstate(invalid="ignore"):
         tx = np.where(imports > 0, tariffs * imports, 0.0)
     out: FloatArray = tx.sum(axis=(1, 2))
@@ -79,7 +79,7 @@ def tariff_revenue(tariffs: FloatArray, imports: FloatArray) -> FloatArray:
 
 
 def real_value_added(baseline: Baseline, eq: Equilibrium) -> FloatArray:
-    """Value added ``[n, j]`` at the reference world's prices, double-deflated (eq. 7.3).
+    """Value added ``[n, j]`` at the reference world's prices, double-deflated (eq. 4.9).
 
     Gross output in volume is ``Y' / c_hat`` (output deflated by the sector's unit-cost change);
     intermediate use of input ``k`` in volume is ``gamma'[n, k, j] Y'[n, j] / P_hat[n, k]``
@@ -94,7 +94,7 @@ def real_value_added(baseline: Baseline, eq: Equilibrium) -> FloatArray:
 
 
 def real_gdp_hat(baseline: Baseline, eq: Equilibrium) -> FloatArray:
-    """Real GDP change ``[n]``: real value added over the reference value added (eq. 7.3)."""
+    """Real GDP change ``[n]``: real value added over the reference value added (eq. 4.9)."""
     va0 = np.asarray(baseline.sector_value_added).sum(axis=1)
     va1 = real_value_added(baseline, eq).sum(axis=1)
     out: FloatArray = np.divide(va1, va0, out=np.full_like(va0, np.nan), where=va0 > 0)
@@ -103,7 +103,7 @@ def real_gdp_hat(baseline: Baseline, eq: Equilibrium) -> FloatArray:
 
 def trade_balances(baseline: Baseline, flows: FloatArray) -> FloatArray:
     """Bilateral goods and services balance ``B[a, b]`` = exports of ``a`` to ``b`` minus its imports
-    from ``b``, at producer prices (eq. 7.5); antisymmetric."""
+    from ``b``, at producer prices (eq. 4.11); antisymmetric."""
     f = np.array(flows, dtype=np.float64).sum(axis=2)  # [importer, exporter]
     np.fill_diagonal(f, 0.0)
     out: FloatArray = f.T - f
@@ -122,7 +122,7 @@ def _group_sector(baseline: Baseline, groups: tuple[str, ...], parent: dict[str,
 
 def us_rate_2024(baseline: Baseline, eq: Equilibrium) -> float | None:
     """The US effective tariff rate of the solved world's tariffs on 2024 US imports, collected
-    basis, percent (eq. 7.1; the Budget Lab's convention, :mod:`tradetalks.data.tariffs.etr`).
+    basis, percent (eq. 4.7; the Budget Lab's convention, :mod:`tradetalks.data.tariffs.etr`).
 
     The rate of the baseline's tariff date on the 2024 weights, plus the scenario's change of the
     US tariffs ``t' - t`` on each partner's baseline region and each group's baseline sector,
@@ -161,20 +161,22 @@ def us_rate_2024(baseline: Baseline, eq: Equilibrium) -> float | None:
 #: Columns of :func:`headline_frame`, in order, with their meaning (the ``units`` of to_dict()).
 HEADLINE_COLUMNS: dict[str, str] = {
     "etr_base_pct": "effective tariff rate of the reference world: its tariffs on its goods imports "
-    "(eq. 7.1)",
+    "(eq. 4.7)",
     "etr_before_pct": "the new tariffs on the reference world's goods imports (before substitution)",
     "etr_after_pct": "the new tariffs on the solved world's goods imports (after substitution)",
     "etr_before_2024w_pct": "US only: the new tariffs on 2024 US imports, collected basis (the Budget "
     "Lab's convention)",
-    "price_level_pct": "consumer price level (final-demand weighted; eq. 4.1)",
-    "cost_per_household_usd": "price-level change times consumption per household, USD of the table's "
-    "year (eq. 7.4)",
+    "price_level_pct": "consumer price level (final-demand weighted; eq. 4.1), in the model's units",
+    "price_level_wage_pct": "consumer price level in units of the region's wage: what a household with "
+    "a fixed wage income pays more (eq. 4.10)",
+    "cost_per_household_usd": "price_level_wage_pct times consumption per household, USD of the "
+    "household table's year (eq. 4.10)",
     "real_income_per_household_usd": "welfare change times consumption per household: the money-metric gain "
-    "(negative: loss) per household, USD of the table's year (eq. 7.4)",
-    "tariff_revenue_base_usd_bn": "tariff revenue of the reference world, USD billion (eq. 7.2)",
+    "(negative: loss) per household, USD of the table's year (eq. 4.10)",
+    "tariff_revenue_base_usd_bn": "tariff revenue of the reference world, USD billion (eq. 4.8)",
     "tariff_revenue_static_usd_bn": "the new tariffs on the reference imports, USD billion",
     "tariff_revenue_usd_bn": "tariff revenue of the solved world, USD billion",
-    "real_gdp_pct": "real GDP: value added at reference prices, double-deflated (eq. 7.3)",
+    "real_gdp_pct": "real GDP: value added at reference prices, double-deflated (eq. 4.9)",
     "gdp_base_usd_bn": "value added of the reference world, USD billion",
     "welfare_pct": "real income, tariff revenue included (eq. 4.2)",
 }
@@ -190,13 +192,14 @@ def headline_frame(
     usd = usd_bn_factor(baseline)
     money = np.nan if usd is None else usd
     price_pct = 100.0 * (np.asarray(price_level_hat) - 1.0)
+    wage_price_pct = 100.0 * (np.asarray(price_level_hat) / np.asarray(eq.w_hat) - 1.0)
     welfare_pct = 100.0 * (np.asarray(welfare_hat) - 1.0)
     cost = np.full(baseline.n_regions, np.nan)
     gain = np.full(baseline.n_regions, np.nan)
     for n, r in enumerate(baseline.regions):
         h = households_of(r)
         if h is not None:
-            cost[n] = h.cost_usd(float(price_pct[n]))
+            cost[n] = h.cost_usd(float(wage_price_pct[n]))
             gain[n] = h.cost_usd(float(welfare_pct[n]))
     us2024 = np.full(baseline.n_regions, np.nan)
     if "USA" in baseline.regions:
@@ -209,6 +212,7 @@ def headline_frame(
             "etr_after_pct": 100.0 * effective_rate(t1, x1),
             "etr_before_2024w_pct": us2024,
             "price_level_pct": price_pct,
+            "price_level_wage_pct": wage_price_pct,
             "cost_per_household_usd": cost,
             "real_income_per_household_usd": gain,
             "tariff_revenue_base_usd_bn": np.asarray(baseline.tariff_revenue) * money,
@@ -225,7 +229,7 @@ def headline_frame(
 
 def rates_frame(baseline: Baseline, eq: Equilibrium) -> pd.DataFrame:
     """Effective tariff rates by importer and exporter (goods): the reference world's, the new
-    tariffs before and after substitution (eq. 7.1), and the imports they weight (USD billion)."""
+    tariffs before and after substitution (eq. 4.7), and the imports they weight (USD billion)."""
     t1 = new_tariffs(eq)
     x0 = goods_imports(baseline, baseline.flows)
     x1 = goods_imports(baseline, eq.flows)
@@ -249,7 +253,7 @@ def rates_frame(baseline: Baseline, eq: Equilibrium) -> pd.DataFrame:
 
 
 def balances_frame(baseline: Baseline, eq: Equilibrium) -> pd.DataFrame:
-    """Bilateral trade balances (goods and services, producer prices; eq. 7.5), USD billion: one
+    """Bilateral trade balances (goods and services, producer prices; eq. 4.11), USD billion: one
     row per pair ``a < b`` in region order, the balance of ``a`` with ``b``."""
     usd = usd_bn_factor(baseline)
     money = np.nan if usd is None else usd

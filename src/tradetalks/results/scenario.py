@@ -97,7 +97,7 @@ class Result:
     @cached_property
     def real_gdp_hat(self) -> FloatArray:
         """Real GDP change: value added at the reference world's prices, double-deflated
-        (docs/model.md, eq. 7.3)."""
+        (docs/model.md, eq. 4.9)."""
         return readonly(hl.real_gdp_hat(self.baseline, self.equilibrium))
 
     @cached_property
@@ -138,7 +138,7 @@ class Result:
 
     # ----------------------------------------------------------------- headline numbers
     def headline(self, regions: Sequence[str] | None = None) -> pd.DataFrame:
-        """The numbers policy people quote, one row per region (docs/model.md, section 7):
+        """The numbers policy people quote, one row per region (docs/model.md, section 4.2):
         effective tariff rates before and after substitution, the price level and its cost per
         household, tariff revenue, real GDP and welfare (columns:
         :data:`tradetalks.results.headline.HEADLINE_COLUMNS`)."""
@@ -148,11 +148,11 @@ class Result:
         return frame
 
     def tariff_rates_frame(self) -> pd.DataFrame:
-        """Effective tariff rates by importer and exporter, before and after substitution (eq. 7.1)."""
+        """Effective tariff rates by importer and exporter, before and after substitution (eq. 4.7)."""
         return hl.rates_frame(self.baseline, self.equilibrium)
 
     def balances_frame(self) -> pd.DataFrame:
-        """Bilateral trade balances before and after, USD billion (eq. 7.5)."""
+        """Bilateral trade balances before and after, USD billion (eq. 4.11)."""
         return hl.balances_frame(self.baseline, self.equilibrium)
 
     def headline_caption(self) -> str:
@@ -201,7 +201,7 @@ class Result:
         Gross output and value added are at producer prices, levels and ``*_change`` in the
         baseline's units; ``quantity_pct`` is the change of output in volume (deflated by the
         sector's unit cost), ``real_value_added_pct`` the change of double-deflated value added
-        (docs/model.md, eq. 7.3).
+        (docs/model.md, eq. 4.9).
         """
         b, e = self.baseline, self.equilibrium
         idx = pd.MultiIndex.from_product([b.regions, b.sectors], names=["region", "sector"])

@@ -19,7 +19,7 @@ from tradetalks.results.common import Provenance, Report, Section, json_safe, re
 
 @dataclass(frozen=True, eq=False)
 class TariffRates:
-    """Effective tariff rates of one importer before substitution (docs/model.md, eq. 7.1).
+    """Effective tariff rates of one importer before substitution (docs/model.md, eq. 4.7).
 
     Parameters
     ----------

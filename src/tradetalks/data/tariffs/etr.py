@@ -1,7 +1,7 @@
 """Effective tariff rates before substitution: the tariffs in force on a date on base-period imports.
 
 The effective tariff rate (ETR) of an importer is the import-weighted average of its tariffs over
-its goods imports, ``ETR = sum t x / sum x`` (docs/model.md, eq. 7.1), by exporter and overall.
+its goods imports, ``ETR = sum t x / sum x`` (docs/model.md, eq. 4.7), by exporter and overall.
 Before substitution the weights ``x`` are imports of a base period (nothing reacts to the tariffs);
 after substitution they are a solved world's imports (:mod:`tradetalks.results.headline`).
 
@@ -116,7 +116,7 @@ def _check(importer: str, weights: str, basis: str, regions: Sequence[str]) -> N
 
 
 def weighted(rates: FloatArray, w: FloatArray) -> FloatArray:
-    """Import-weighted mean over the last axis, ``sum(r w) / sum(w)`` (0 where no imports; eq. 7.1)."""
+    """Import-weighted mean over the last axis, ``sum(r w) / sum(w)`` (0 where no imports; eq. 4.7)."""
     den = w.sum(axis=-1)
     num = (rates * w).sum(axis=-1)
     out: FloatArray = np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=den > 0)
@@ -220,7 +220,7 @@ def effective_rates(
     schedule: TariffSchedule | None = None,
     icio: Baseline | None = None,
 ) -> RateTable:
-    """Effective tariff rates of ``importer`` on ``date`` before substitution (eq. 7.1).
+    """Effective tariff rates of ``importer`` on ``date`` before substitution (eq. 4.7).
 
     Parameters
     ----------
