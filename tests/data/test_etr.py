@@ -6,6 +6,7 @@ so, when they are absent): the tariff tracker's own daily series and the duties 
 The Budget Lab's "State of U.S. Tariffs" reports price the measures they list on 2024 US imports,
 from the 2024 rate (duties collected over imports, 2.4 %): our ``collected`` basis. The reports:
 
+* 17 Jun 2025: 15.8 % (https://budgetlab.yale.edu/research/state-us-tariffs-june-17-2025);
 * 4 Sep 2025 (tariffs through 3 Sep): 17.4 % (https://budgetlab.yale.edu/research/
   state-us-tariffs-september-4-2025);
 * 17 Oct 2025: 18.0 % (https://budgetlab.yale.edu/research/state-us-tariffs-october-17-2025);
@@ -14,8 +15,9 @@ from the 2024 rate (duties collected over imports, 2.4 %): our ``collected`` bas
 * 12 May 2025: 17.8 % (Geneva). Not matched: that report assumed the 2024 share of imports from
   Canada and Mexico claiming USMCA (about 38 % and 49 %), where the tracker our rates follow uses
   the 2025 claims (about 90 %); its Table 2 has +17.2 points on Canada and +14.7 on Mexico where
-  ours are +7.8 and +7.6, worth 2.3 points of the total. The Budget Lab changed this assumption in
-  September ("higher assumed USMCA tariff-free shares"). See docs/compare.md.
+  ours are +7.8 and +7.6, worth 2.3 points of the total. The Budget Lab's own rate fell to 15.8 % by
+  17 June while the tariffs in force rose (steel and aluminium to 50 % on 4 June), and it named
+  "higher assumed USMCA tariff-free shares" in September. See docs/compare.md.
 
 PIIE's averages of China's tariffs on US goods use China's 2017 imports from the US (the
 Bown-Jung-Zhang workbook the schedule is built from): our ``2017`` weights for China.
@@ -32,7 +34,7 @@ from tradetalks.data.tariffs.etr import COLLECTED_DATE, effective_rates
 from tradetalks.data.tariffs.schedule import load_schedule
 
 #: Budget Lab pre-substitution rates by the date their measures are in force (module docstring).
-BUDGET_LAB = {"2025-09-04": 17.4, "2025-10-17": 18.0, "2025-11-10": 17.9}
+BUDGET_LAB = {"2025-06-17": 15.8, "2025-09-04": 17.4, "2025-10-17": 18.0, "2025-11-10": 17.9}
 #: PIIE's average tariff of China on US goods (facts.csv rows; PIIE, "US-China Trade War Tariffs:
 #: An Up-to-Date Chart"): after 24 Sep 2018, Dec 2019, after Phase One (Feb 2020 version), after
 #: Geneva (14 May 2025).

@@ -142,7 +142,7 @@ class ScenarioRun:
         if self.alongside:
             horizons = ", ".join([self.horizon, *self.alongside])
             first = Section(f"horizons {horizons} side by side", self.summary(regions))
-            caption = caption.replace(f"horizon {self.horizon}", f"horizons {horizons}")
+            caption = caption.replace(f"(horizon {self.horizon};", f"(horizons {horizons};")
             sections = (first, Section(caption, head), *sections[2:])
             notes = notes + tuple(
                 f"solver ({h}): converged={r.solver.converged} iterations={r.solver.iterations} "

@@ -17,6 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
+from tradetalks.data.households import households
 from tradetalks.errors import OptionsError
 from tradetalks.model import Equilibrium, SolverInfo, SolverOptions, WelfareDecomposition, decompose
 from tradetalks.results import headline as hl
@@ -158,11 +159,13 @@ class Result:
     def headline_caption(self) -> str:
         """What the headline numbers are: horizon, tariff date, weights, money units."""
         p = self.provenance
+        years = sorted({h.consumption_year for h in households().values()})
         return (
-            f"headline numbers: horizon {p.horizon}; {p.tariffs} plus the scenario; ETR weights: the "
-            f"reference world's goods imports (before) and the solved world's (after), "
-            f"etr_before_2024w: 2024 US imports, collected basis; money: USD billion of "
-            f"{self.baseline.year} (baseline flows); cost per household: USD of the household table's year"
+            f"headline numbers (horizon {p.horizon}; {p.tariffs} plus the scenario; docs/model.md 4.2):\n"
+            "etr_*: on goods imports of the reference world (before substitution) and of the solved "
+            "world (after); etr_before_2024w: on 2024 US imports, collected basis;\n"
+            f"*_usd_bn: USD billion of {self.baseline.year}; *_per_household_usd: USD of "
+            f"{', '.join(map(str, years))}; cost: the price level in wage units times consumption"
         )
 
     def decomposition(self, change: str = "proportional") -> WelfareDecomposition:
