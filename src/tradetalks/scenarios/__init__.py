@@ -1,8 +1,10 @@
 """Scenario files (TOML) and the built-in library, each citing the article it stands for.
 
 A scenario file holds ``name``, ``title``, ``article`` (the sentence of the October 2025
-article it models), optional ``notes`` and a list of ``[[levers]]`` tables, each with a
-``type``. Unknown keys and unknown lever types are errors that name the allowed values.
+article it models), optional ``notes``, optional ``[[sources]]`` (each with ``title`` and ``url``
+of a public source of the numbers it uses, and optionally the ``item``, ``value`` and a ``note``)
+and a list of ``[[levers]]`` tables, each with a ``type``. Unknown keys and unknown lever types
+are errors that name the allowed values.
 """
 
 from __future__ import annotations
@@ -20,7 +22,23 @@ from tradetalks.errors import ScenarioError
 from tradetalks.levers import Lever, compile_levers, parse_levers
 from tradetalks.model.shocks import Shocks
 
-SCENARIO_KEYS = ("name", "title", "article", "notes", "products", "date", "levers")
+SCENARIO_KEYS = ("name", "title", "article", "notes", "sources", "products", "date", "levers")
+#: Keys of one ``[[sources]]`` table of a scenario file (``title`` and ``url`` required).
+SOURCE_KEYS = ("item", "value", "title", "url", "note")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A public source of a number a scenario uses (a row of the project's facts tables)."""
+
+    title: str
+    url: str
+    item: str = ""
+    value: str = ""
+    note: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in SOURCE_KEYS if getattr(self, k)}
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,7 @@ class Scenario:
     notes: str = ""
     products: tuple[str, ...] = ()
     date: str | None = None
+    sources: tuple[Source, ...] = ()
 
     def prepare(self, baseline: Baseline) -> Baseline:
         """The baseline the scenario runs on: its ``products`` split out, then dated (``date``).
@@ -70,6 +89,7 @@ def parse_scenario(data: Mapping[str, Any], origin: str) -> Scenario:
     if not isinstance(products, list) or any(p not in PRODUCTS for p in products):
         raise ScenarioError(f"{origin}: 'products' must be a list of {list(PRODUCTS)}, got {products!r}")
     date = data.get("date")
+    sources = _sources(data.get("sources", []), origin)
     return Scenario(
         name=str(data["name"]),
         title=str(data.get("title", "")),
@@ -78,7 +98,30 @@ def parse_scenario(data: Mapping[str, Any], origin: str) -> Scenario:
         levers=levers,
         products=tuple(products),
         date=None if date is None else str(date),
+        sources=sources,
     )
+
+
+def _sources(value: Any, origin: str) -> tuple[Source, ...]:
+    """The ``[[sources]]`` tables (keys :data:`SOURCE_KEYS`, ``title`` and ``url`` required)."""
+    if not isinstance(value, list):
+        raise ScenarioError(f"{origin}: 'sources' must be a list of tables ([[sources]])")
+    out = []
+    for k, src in enumerate(value):
+        if not isinstance(src, Mapping):
+            raise ScenarioError(f"{origin}: sources[{k}] must be a table with 'title' and 'url'")
+        unknown = set(src) - set(SOURCE_KEYS)
+        if unknown:
+            raise ScenarioError(
+                f"{origin}: sources[{k}]: unknown keys {sorted(unknown)}; allowed: {list(SOURCE_KEYS)}"
+            )
+        missing = [key for key in ("title", "url") if not src.get(key)]
+        if missing:
+            raise ScenarioError(f"{origin}: sources[{k}]: missing {missing}")
+        if not all(isinstance(v, str | int | float) for v in src.values()):
+            raise ScenarioError(f"{origin}: sources[{k}]: values must be strings or numbers")
+        out.append(Source(**{key: str(v) for key, v in src.items()}))
+    return tuple(out)
 
 
 def builtin_names(folder: str = "library") -> list[str]:
