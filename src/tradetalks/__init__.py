@@ -11,6 +11,7 @@ October 2025 US-China talks on top. One call per job:
 >>> tt.war("USA,CHN", bilateral=True).report().to_text()           # doctest: +SKIP
 >>> tt.talks("USA,CHN", threat="us-100-retaliation").to_dict()     # doctest: +SKIP
 >>> tt.deals("busan-2025").summary()                               # doctest: +SKIP
+>>> tt.allies("JPN,KOR,MYS,ASEAN").summary()                       # doctest: +SKIP
 >>> tt.tariff_rates("2025-09-04", basis="collected").summary()     # doctest: +SKIP
 
 Every result has ``summary()``, ``frames()``, ``to_dict()``, ``report()`` and ``provenance``.
@@ -18,7 +19,7 @@ Every result has ``summary()``, ``frames()``, ``to_dict()``, ``report()`` and ``
 
 from tradetalks._version import __version__
 from tradetalks.analyses.options import DealOptions, OptimizerOptions, TalksOptions, WarOptions
-from tradetalks.api import ScenarioRun, deals, optimal_tariff, run, solve, talks, tariff_rates, war
+from tradetalks.api import ScenarioRun, allies, deals, optimal_tariff, run, solve, talks, tariff_rates, war
 from tradetalks.baseline import Baseline
 from tradetalks.data.catalog import load_baseline
 from tradetalks.errors import (
@@ -52,6 +53,7 @@ __all__ = [
     "TradetalksError",
     "WarOptions",
     "__version__",
+    "allies",
     "compare",
     "deals",
     "load_baseline",

@@ -1,10 +1,12 @@
 """The workflow API: the product. Interfaces (the command line, reports, the dashboard) call it.
 
 :mod:`.workflow` has one call per job (:func:`run`, :func:`optimal_tariff`, :func:`war`,
-:func:`talks`, :func:`deals`); :func:`solve` is the low-level call on given shocks;
+:func:`talks`, :func:`deals`; :func:`allies` in :mod:`.allies`); :func:`solve` is the low-level
+call on given shocks;
 :mod:`.inputs` resolves names, paths and objects.
 """
 
+from tradetalks.api.allies import allies
 from tradetalks.api.run import FOCUS_REGIONS, ScenarioRun
 from tradetalks.api.solve import solve
 from tradetalks.api.tariff_rates import tariff_rates
@@ -15,6 +17,7 @@ __all__ = [
     "FOCUS_REGIONS",
     "WAR",
     "ScenarioRun",
+    "allies",
     "deals",
     "optimal_tariff",
     "run",

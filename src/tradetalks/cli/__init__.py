@@ -1,5 +1,5 @@
 """Command-line interface: ``tradetalks run``, ``optimal-tariff``, ``war``, ``talks``, ``deals``,
-``data`` and ``scenarios``.
+``allies``, ``data`` and ``scenarios``.
 
 The CLI parses arguments, calls the workflow API (:mod:`tradetalks.api`) and renders what the
 result gives (:mod:`tradetalks.cli.render`); it computes nothing. Errors of the package become

@@ -10,7 +10,7 @@ from typing import Any
 import tradetalks.api as api
 from tradetalks.analyses.objectives import OBJECTIVE_PRESETS
 from tradetalks.analyses.options import TALKS_SOLUTIONS, DealOptions, TalksOptions
-from tradetalks.cli import tariffs
+from tradetalks.cli import allies, tariffs
 from tradetalks.cli.render import FORMATS, render
 from tradetalks.data.catalog import describe_baseline, shipped_baselines
 from tradetalks.data.horizons import HORIZONS
@@ -113,6 +113,7 @@ def parser() -> argparse.ArgumentParser:
     deals.add_argument("--workers", type=int, default=1)
     deals.add_argument("--cache-dir", default=None)
     tariffs.add_parser(sub)
+    allies.add_parser(sub)
     return p
 
 
@@ -195,4 +196,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], str]] = {
     "talks": cmd_talks,
     "deals": cmd_deals,
     "tariff-rates": tariffs.cmd_tariff_rates,
+    "allies": allies.cmd_allies,
 }
