@@ -101,7 +101,7 @@ def main() -> None:
     args = ap.parse_args()
     pd.set_option("display.width", 160)
     base = tt.load_baseline("default")
-    print("welfare change (%) on default, pre-summit tariffs (2025-10-15), long and short run:")
+    print("welfare change (%) on default, each scenario on its own tariff date, long and short run:")
     print(library_table(base).to_string(float_format=lambda v: f"{v:7.3f}"))
     t, iters, n_sec = modest_deal_timing(args.repeat)
     print(
