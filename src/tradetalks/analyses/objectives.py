@@ -96,7 +96,7 @@ class Government:
             producer = sys.producer if sys.wedges is None else sys.producer_at(np.real(ev.log_m))
             for (weight, (ni, ii, ji)), f0 in zip(terms, flows0, strict=True):
                 flow = (
-                    producer[ni, ii, ji] * ev.cost_term[..., ii, ji] * ev.spending_ratio[..., ni, ji]
+                    producer[..., ni, ii, ji] * ev.cost_term[..., ii, ji] * ev.spending_ratio[..., ni, ji]
                 ).sum(axis=-1)
                 value = value + weight * np.log(flow / f0)
             out: NDArray[np.generic] = value

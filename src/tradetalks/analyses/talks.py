@@ -4,15 +4,18 @@ Two governments bargain over the tariffs each levies on the other (by goods sect
 disagreement point: the outcome of a Nash tariff war or a threatened escalation. Ossa (2014,
 section V) models talks as efficient negotiations in which both governments gain equally
 ("equal gains"); the Nash (1950) bargaining solution maximises the product of the gains.
-Both are solved with SLSQP on exact gradients (implicit differentiation of the equilibrium,
-:func:`tradetalks.model.sensitivity.objective_gradients`); the gains are in log points of each
-government's objective relative to the disagreement point.
+Both are solved on exact gradients (implicit differentiation of the equilibrium,
+:func:`tradetalks.model.sensitivity.objective_gradients`) with L-BFGS-B in rates scaled by each
+sector's curvature (:meth:`TariffPolicy.curvature_scale`): equal gains as the frontier point of
+a weighted sum of the gains whose weight equalises them (a safeguarded secant on the weight), the
+Nash solution as the maximum of the log Nash product from there. The gains are in log points of
+each government's objective relative to the disagreement point.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +24,7 @@ import pandas as pd
 import scipy.optimize
 from numpy.typing import NDArray
 
-from tradetalks.analyses.optimal import TariffPolicy
+from tradetalks.analyses.optimal import TariffPolicy, projected_gradient
 from tradetalks.analyses.options import TALKS_SOLUTIONS, TalksOptions
 from tradetalks.analyses.war import Player
 from tradetalks.baseline import Baseline
@@ -33,6 +36,12 @@ from tradetalks.results.common import long_tariffs, pct, readonly, region_record
 FloatArray = NDArray[np.float64]
 SOLUTIONS = TALKS_SOLUTIONS
 SCALE = 1e4  # objectives in basis points for the optimiser
+#: L-BFGS-B's gradient tolerance (basis points per unit of scaled rate).
+GTOL = 1e-4
+#: Basis points of gain below which a line search stopped by noise counts as converged (1e-8 log points).
+NOISE_GAIN = 1e-4
+#: The equal-gains condition: |g0 - g1| at most this share of the larger gain.
+EQUAL_TOL = 1e-8
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,7 +144,7 @@ class Talks:
         return Report(
             title,
             (Section("", self.summary()), Section("agreed tariffs (%)", (100.0 * self.tariffs).T)),
-            (f"SLSQP: {self.iterations} iterations, {self.seconds:.1f} s",),
+            (f"L-BFGS-B: {self.iterations} iterations, {self.seconds:.1f} s",),
         )
 
 
@@ -187,55 +196,115 @@ def bargain(
         return current.with_tariffs(tariffs)
 
     oracle = ObjectiveOracle(baseline, shocks_at, dirs, objectives)
+    # the optimiser works on y = s x, where each party's objective has a curvature of about one in every
+    # sector (TariffPolicy.curvature_scale; docs/model.md, section 7.2)
+    s = np.concatenate([pol.curvature_scale(baseline) for pol in policies])
 
-    def gains(x: FloatArray) -> tuple[FloatArray, FloatArray]:
-        values, grads, _ = oracle(x)
-        return SCALE * (values - d), SCALE * grads
+    def gains(y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        values, grads, _ = oracle(np.asarray(y) / s)
+        return SCALE * (values - d), SCALE * grads / s
 
-    def equal_gains(x: FloatArray) -> tuple[float, FloatArray]:
-        g, dg = gains(x)
-        return float(-g[0]), -dg[0]
+    bounds = [(0.0, upper * sk) for sk in s]
+    lower, top = np.zeros_like(s), upper * s
+    y_d = np.concatenate([pol.current(disagreement.tariff_levels(baseline)) for pol in policies]) * s
 
-    def nash(x: FloatArray) -> tuple[float, FloatArray]:
-        # the Nash product, in logs; infeasible points (a gain <= 0) are rejected by the constraints
-        g, dg = gains(x)
-        if np.any(g <= 0):
-            return 1e6, -(dg.sum(axis=0))
-        return float(-np.log(g).sum()), -(dg / g[:, None]).sum(axis=0)
+    def maximise(fun: Callable[[FloatArray], tuple[float, FloatArray]], y0: FloatArray) -> FloatArray:
+        """L-BFGS-B on ``-fun`` in the scaled rates; raises if it stops short.
 
-    equal = {
-        "type": "eq",
-        "fun": lambda x: gains(x)[0][0] - gains(x)[0][1],
-        "jac": lambda x: gains(x)[1][0] - gains(x)[1][1],
-    }
-    positive = [
-        {"type": "ineq", "fun": lambda x, k=k: gains(x)[0][k], "jac": lambda x, k=k: gains(x)[1][k]}
-        for k in (0, 1)
-    ]
-    bounds = [(0.0, upper)] * sum(sizes)
-    slsqp = {"maxiter": max_iter, "ftol": 1e-8}
-    # Start at the disagreement tariffs and find the equal-gains agreement (Ossa 2014); the Nash
-    # solution starts from there, where both gains are positive.
-    x_d = np.concatenate([pol.current(disagreement.tariff_levels(baseline)) for pol in policies])
-    out = scipy.optimize.minimize(
-        equal_gains, x_d, jac=True, method="SLSQP", bounds=bounds, constraints=[equal], options=slsqp
-    )
-    iterations = int(out.nit)
-    if out.success and solution == "nash":
-        if np.any(gains(np.asarray(out.x))[0] <= 0):
-            raise ScenarioError("no tariffs make both parties better off than the disagreement point")
-        out = scipy.optimize.minimize(
-            nash, out.x, jac=True, method="SLSQP", bounds=bounds, constraints=positive, options=slsqp
-        )
-        iterations += int(out.nit)
-    if not out.success:
+        A line search that fails (``ABNORMAL``) where the problem is stiff is followed by a probe
+        along the projected gradient at steps 10^-1 .. 10^-9: if no step gains more than
+        :data:`NOISE_GAIN` the point is the answer, otherwise L-BFGS-B restarts from the best step
+        (at most three times).
+        """
+        y = np.clip(y0, 0.0, top)
+        for _ in range(4):
+            out = scipy.optimize.minimize(
+                lambda v: tuple(-w for w in fun(v)),
+                y,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"gtol": GTOL, "maxiter": max_iter, "ftol": 1e-14},
+            )
+            counts[0] += int(out.nit)
+            y = np.asarray(out.x)
+            if out.success:
+                return y
+            if "ABNORMAL" not in str(out.message):
+                break
+            value, grad = fun(y)
+            step = projected_gradient(y, -grad, lower, top)
+            trials = [np.clip(y - a * step, lower, top) for a in 10.0 ** -np.arange(1, 10)]
+            best = max(trials, key=lambda t: fun(t)[0])
+            if fun(best)[0] - value <= NOISE_GAIN:
+                return y
+            y = best
+        residual = float(np.max(np.abs(projected_gradient(y, out.jac, lower, top))))
         raise ConvergenceError(
             f"trade talks ({solution}) did not converge: {out.message}",
-            iterations=iterations,
-            residual=float(out.fun),
+            iterations=counts[0],
+            residual=residual,
         )
-    x = np.asarray(out.x)
-    g, _ = gains(x)
+
+    counts = [0]
+    y_now = np.concatenate([pol.current(current.tariff_levels(baseline)) for pol in policies]) * s
+
+    def equal_gains(y_start: FloatArray) -> FloatArray:
+        # Equal gains (Ossa 2014): the largest gains that are equal, max (g0 + g1) / 2 s.t.
+        # g0 = g1, by an augmented Lagrangian on h = g0 - g1 (eq. 7.5): each step maximises
+        # (g0 + g1) / 2 + lam h - mu h^2 / 2 with L-BFGS-B, warm-started, then lam -= mu h, and
+        # mu grows tenfold when |h| has not fallen fourfold. The penalty makes the problem
+        # strictly concave along a flat gain frontier, where a weighted sum of the gains jumps
+        # between corners.
+        lam, mu, last = 0.0, 0.1, np.inf
+        y_eq = y_start
+
+        def lagrangian(y: FloatArray) -> tuple[float, FloatArray]:
+            g, dg = gains(y)
+            h, dh = g[0] - g[1], dg[0] - dg[1]
+            value = 0.5 * (g[0] + g[1]) + lam * h - 0.5 * mu * h * h
+            return float(value), 0.5 * (dg[0] + dg[1]) + (lam - mu * h) * dh
+
+        for _ in range(40):
+            y_eq = maximise(lagrangian, y_eq)
+            g, _ = gains(y_eq)
+            h = float(g[0] - g[1])
+            if abs(h) <= EQUAL_TOL * max(float(np.abs(g).max()), 1e-12):
+                break
+            lam -= mu * h
+            if abs(h) > 0.25 * last:
+                mu *= 10.0
+            last = abs(h)
+        else:
+            raise ConvergenceError(
+                f"trade talks (equal-gains): the gains did not equalise in 40 updates (gap {h:.2e} bp)",
+                iterations=counts[0],
+                residual=abs(h),
+            )
+
+        return y_eq
+
+    # Nash: start from the talks' tariffs or from free trade between the parties, whichever has
+    # the larger Nash product (both must beat the disagreement point); otherwise from equal gains
+    starts = [y_now, np.zeros_like(y_now)] if solution == "nash" else []
+    feasible = [(float(np.log(g).sum()), k) for k, y0 in enumerate(starts) if np.all((g := gains(y0)[0]) > 0)]
+    y_eq = starts[max(feasible)[1]] if feasible else equal_gains(y_d)
+    y = y_eq
+    if solution == "nash":
+        if np.any(gains(y)[0] <= 0):
+            raise ScenarioError("no tariffs make both parties better off than the disagreement point")
+
+        def log_product(y: FloatArray) -> tuple[float, FloatArray]:
+            # the Nash product, in logs; infeasible points (a gain <= 0) are never better
+            g, dg = gains(y)
+            if np.any(g <= 0):
+                return -1e6, (dg / np.maximum(np.abs(g), 1e-12)[:, None]).sum(axis=0)
+            return float(np.log(g).sum()), (dg / g[:, None]).sum(axis=0)
+
+        y = maximise(log_product, y)
+    iterations = counts[0]
+    g, _ = gains(y)
+    x = y / s
     result = Result(scenario=f"talks-{solution}", equilibrium=oracle(x)[2], source=baseline, closure="fixed")
     names = tuple(p.government.region for p in parties)
     provenance = Provenance.of(

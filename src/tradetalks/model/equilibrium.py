@@ -81,17 +81,27 @@ class System:
         out: FloatArray = np.where(tot > 0, va / np.where(tot > 0, tot, 1.0), 0.0)
         return out
 
+    @property
+    def batched(self) -> bool:
+        """Whether the shock-dependent arrays carry a leading batch axis (one system per member of
+        a batch of states: the complex-step derivatives along many tariff directions at once)."""
+        return bool(self.buyer_side.ndim == 5)
+
     @cached_property
     def buyer_by_sector(self) -> NDArray[np.generic]:
-        """``buyer_side`` laid out ``[j, (s, n), i]`` for one matrix product per sector."""
-        s, n, i, j = self.buyer_side.shape
-        return np.ascontiguousarray(self.buyer_side.transpose(3, 0, 1, 2).reshape(j, s * n, i))
+        """``buyer_side`` laid out ``[(b,) j, (s, n), i]`` for one matrix product per sector."""
+        *b, s, n, i, j = self.buyer_side.shape
+        lead = tuple(range(len(b)))
+        arr = self.buyer_side.transpose(*lead, len(b) + 3, len(b), len(b) + 1, len(b) + 2)
+        return np.ascontiguousarray(arr.reshape(*b, j, s * n, i))
 
     @cached_property
     def seller_by_sector(self) -> NDArray[np.generic]:
-        """``seller_side`` laid out ``[j, (s, i), n]``."""
-        s, n, i, j = self.seller_side.shape
-        return np.ascontiguousarray(self.seller_side.transpose(3, 0, 2, 1).reshape(j, s * i, n))
+        """``seller_side`` laid out ``[(b,) j, (s, i), n]``."""
+        *b, s, n, i, j = self.seller_side.shape
+        lead = tuple(range(len(b)))
+        arr = self.seller_side.transpose(*lead, len(b) + 3, len(b), len(b) + 2, len(b) + 1)
+        return np.ascontiguousarray(arr.reshape(*b, j, s * i, n))
 
     @property
     def n_wedges(self) -> int:
@@ -99,22 +109,22 @@ class System:
 
     @property
     def A(self) -> FloatArray:  # noqa: N802  (the paper's notation)
-        out: FloatArray = self.buyer_side[0]
+        out: FloatArray = self.buyer_side[..., 0, :, :, :]
         return out
 
     @property
     def tariff(self) -> FloatArray:
-        out: FloatArray = self.buyer_side[1]
+        out: FloatArray = self.buyer_side[..., 1, :, :, :]
         return out
 
     @property
     def producer(self) -> FloatArray:
-        out: FloatArray = self.seller_side[0]
+        out: FloatArray = self.seller_side[..., 0, :, :, :]
         return out
 
     @property
     def has_export_taxes(self) -> bool:
-        return bool(self.seller_side.shape[0] == 2)
+        return bool(self.seller_side.shape[-4] == 2)
 
     def producer_at(self, log_m: FloatArray) -> FloatArray:
         """The producer shares of every cell with the constraint wedges at ``log_m`` applied."""
@@ -154,9 +164,9 @@ def prepare(
         producer = A * inv_tau * inv_ex
         tariff = A * (1.0 - inv_tau)
         xtax = A * inv_tau * (1.0 - inv_ex)
-    seller = np.stack([producer, xtax]) if np.any(xtax) else producer[None]
+    seller = np.stack([producer, xtax], axis=-4) if np.any(xtax) else producer[..., None, :, :, :]
     return System(
-        buyer_side=np.stack([A, tariff]),
+        buyer_side=np.stack([A, tariff], axis=-4),
         seller_side=seller,
         va_share=va_share,
         io_share=io_share,
@@ -201,7 +211,13 @@ def factor_supply(sys: System, log_w: NDArray[Any]) -> NDArray[Any]:
 
 
 def per_sector_product(stack: NDArray[Any], vec: NDArray[Any]) -> NDArray[Any]:
-    """``out[..., r, j] = sum_k stack[j, r, k] vec[..., k, j]``: one matrix product per sector."""
+    """``out[..., r, j] = sum_k stack[j, r, k] vec[..., k, j]``: one matrix product per sector.
+
+    A batched ``stack`` ``(B, J, R, K)`` (one system per batch member) takes ``vec`` ``(B, K, J)``.
+    """
+    if stack.ndim == 4:
+        batched: NDArray[Any] = np.matmul(stack, vec.transpose(0, 2, 1)[..., None])[..., 0]
+        return batched.transpose(0, 2, 1)
     *batch, k, j = vec.shape
     v = vec.reshape(-1, k, j).transpose(2, 1, 0)  # (J, K, B)
     out: NDArray[Any] = np.matmul(stack, v).transpose(2, 1, 0).reshape(*batch, stack.shape[1], j)
@@ -268,7 +284,7 @@ def evaluate(
         va_share, io_share = nest_kernel.effective_shares(nest, va_share, io_share, share)
     cost_term = np.exp(-theta * log_c)
     buyer = per_sector_product(sys.buyer_by_sector, cost_term).reshape(
-        *cost_term.shape[:-2], 2, sys.buyer_side.shape[1], cost_term.shape[-1]
+        *cost_term.shape[:-2], 2, cost_term.shape[-2], cost_term.shape[-1]
     )
     lm = np.zeros(sys.n_wedges) if log_m is None else log_m
     w = sys.wedges
@@ -285,7 +301,7 @@ def evaluate(
         m = spending / phi  # X'[n, j] / P_hat^-theta
     if w is not None and w.preference is not None:  # the buyers' prices at base preferences (eq. 5.12)
         new_log_P = new_log_P + wedge_kernel.preference_log_price(w, lm, cost_term, phi)
-    n_s = sys.seller_side.shape[0]
+    n_s = sys.seller_side.shape[-4]
     seller = cost_term[..., None, :, :] * per_sector_product(sys.seller_by_sector, m).reshape(
         *m.shape[:-2], n_s, m.shape[-2], m.shape[-1]
     )

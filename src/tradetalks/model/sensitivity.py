@@ -21,13 +21,14 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError
 from tradetalks.model.equilibrium import Evaluation, System
 from tradetalks.model.fixed_point import FixedPointMap
 from tradetalks.model.shocks import Shocks
-from tradetalks.model.solver import Equilibrium
+from tradetalks.model.solver import Equilibrium, SolverOptions
 from tradetalks.model.system import build_system
 
 FloatArray = NDArray[np.float64]
@@ -142,6 +143,87 @@ def _anderson_linear(
     return None
 
 
+def _jvp(fp: FixedPointMap, z: FloatArray, x: FloatArray) -> FloatArray:
+    """``T_z x`` for the columns of ``x`` ``(dim, K)``: one batched complex-step evaluation."""
+    tz, _ = fp(z.astype(np.complex128)[None, :] + 1j * STEP * x.T)
+    out: FloatArray = (np.imag(tz) / STEP).T
+    return out
+
+
+def _anderson_step(xs: list[FloatArray], gs: list[FloatArray]) -> FloatArray:
+    """Anderson mixing of fixed-point iterates ``g_k = G(x_k)`` (columns mixed separately)."""
+    if len(xs) == 1:
+        return gs[0]
+    f = np.stack([g - x for x, g in zip(xs, gs, strict=True)])  # (m, dim, K)
+    df = f[1:] - f[:-1]  # (m-1, dim, K)
+    dg = np.stack(gs[1:]) - np.stack(gs[:-1])
+    gram = np.einsum("mdk,ndk->kmn", df, df)
+    gram += (1e-14 * np.trace(gram, axis1=1, axis2=2) + 1e-300)[:, None, None] * np.eye(df.shape[0])
+    gamma = np.linalg.solve(gram, np.einsum("mdk,dk->km", df, f[-1])[..., None])[..., 0]  # (K, m-1)
+    out: FloatArray = gs[-1] - np.einsum("mdk,km->dk", dg, gamma)
+    return out
+
+
+class SensitivitySolver:
+    """Solves ``(I - T_z) X = rhs`` (eq. 6.1) at a sequence of nearby states, reusing work.
+
+    An optimiser or a war asks for sensitivities at states that move little from one call to the
+    next. Small systems keep the LU factors of ``I - T_z`` from the last state where they were
+    built and refine each new solve against the current Jacobian, ``X += LU^-1 (rhs - (I - T_z) X)``
+    with ``T_z X`` by one batched complex step: exact to ``tol`` at the current state, whatever
+    the state of the factors. When refinement does not contract fast enough the factors are
+    rebuilt. Large systems (above :data:`DENSE_MAX`) are solved afresh by
+    :func:`state_sensitivity`.
+    """
+
+    def __init__(self, tol: float = 1e-8, max_refine: int = 8) -> None:
+        self.tol = tol
+        self.max_refine = max_refine
+        self._lu: tuple[FloatArray, NDArray[np.int32]] | None = None
+        self.factorisations = 0
+        self.refinements = 0
+
+    def solve(self, fp: FixedPointMap, z: FloatArray, rhs: FloatArray) -> FloatArray:
+        """``X`` with ``(I - T_z) X = rhs`` to a relative residual of :attr:`tol`.
+
+        Dense algebra runs on one BLAS thread: at these sizes (a few hundred to 1,500) threads
+        gain little and lose ten times over when the other cores are busy.
+        """
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._solve(fp, z, rhs)
+
+    def _solve(self, fp: FixedPointMap, z: FloatArray, rhs: FloatArray) -> FloatArray:
+        dim = z.size
+        if dim > DENSE_MAX:
+            return state_sensitivity(fp, z, rhs)
+        scale = np.abs(rhs).max(axis=0)  # per column: each column's own accuracy
+        scale = np.where(scale > 0, scale, 1.0)
+        if self._lu is not None:
+            lu = self._lu
+            # preconditioned fixed point x <- x + LU^-1 (rhs - (I - T_z) x), Anderson-mixed per
+            # column (memory 3): the factors of a nearby state make it contract fast
+            x: FloatArray = scipy.linalg.lu_solve(lu, rhs)
+            xs: list[FloatArray] = []
+            gs: list[FloatArray] = []
+            for _ in range(self.max_refine):
+                resid = rhs - (x - _jvp(fp, z, x))
+                self.refinements += 1
+                err = float((np.abs(resid).max(axis=0) / scale).max())
+                if err <= self.tol:
+                    return x
+                g = x + scipy.linalg.lu_solve(lu, resid)
+                xs.append(x)
+                gs.append(g)
+                if len(xs) > 3:
+                    xs.pop(0)
+                    gs.pop(0)
+                x = _anderson_step(xs, gs)
+        self._lu = scipy.linalg.lu_factor(np.eye(dim) - state_jacobian(fp, z))
+        self.factorisations += 1
+        out: FloatArray = scipy.linalg.lu_solve(self._lu, rhs)
+        return out
+
+
 def tariff_system_map(
     fp: FixedPointMap, baseline: Baseline, shocks: Shocks, direction: FloatArray
 ) -> FixedPointMap:
@@ -180,28 +262,76 @@ def objective_gradient(
     return float(values[0]), grads[0]
 
 
+#: Most complex numbers held by one batch of direction systems (about 64 MB).
+BATCH_CELLS = 4_000_000
+
+
+def direction_maps(
+    fp: FixedPointMap, baseline: Baseline, shocks: Shocks, directions: Sequence[FloatArray]
+) -> list[tuple[int, FixedPointMap]]:
+    """The map with tariffs ``t' + i h d_k`` for every direction, a batch of systems at a time:
+    ``(first direction, map)`` per batch; each map's system carries a leading batch axis.
+
+    The systems' arrays are ``X + i h dX/dt' d_k`` from the closed-form derivatives of eq. 2.2
+    (``A = pi (tau'/tau)^-theta ...``: ``dA = -theta A d / tau'``, and the tariff, producer and
+    export-tax shares ``A (1 - 1/tau')``, ``A / (tau' (1 + e'))``, ``A e' / (tau' (1 + e'))``),
+    which is what a complex step of the tariffs gives, without complex powers.
+    """
+    if fp.sys.wedges is not None or fp.sys.nests is not None:
+        raise NotImplementedError("derivatives are available for tariff and export-tax shocks only")
+    tau = 1.0 + shocks.tariff_levels(baseline)
+    ex = 1.0 + shocks.export_tax_levels(baseline)
+    theta = np.asarray(baseline.theta)[None, None, :]
+    finite = np.isfinite(tau) & np.isfinite(ex)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv_tau = np.where(finite, 1.0 / tau, 0.0)
+        inv_ex = np.where(finite, 1.0 / ex, 0.0)
+    A = np.real(fp.sys.A)
+    per = 2 * A.size
+    size = max(1, BATCH_CELLS // per)
+    out = []
+    for start in range(0, len(directions), size):
+        d = np.stack(directions[start : start + size]) * finite
+        dA = -theta * A * d * inv_tau
+        d_inv_tau = -d * inv_tau * inv_tau
+        d_tariff = -(dA * inv_tau + A * d_inv_tau) + dA
+        d_prod = (dA * inv_tau + A * d_inv_tau) * inv_ex
+        buyer = fp.sys.buyer_side + 1j * STEP * np.stack([dA, d_tariff], axis=1)
+        sides = [d_prod] if fp.sys.seller_side.shape[0] == 1 else [d_prod, d_prod * (ex - 1.0)]
+        seller = fp.sys.seller_side + 1j * STEP * np.stack(sides, axis=1)
+        sys = dataclasses.replace(fp.sys, buyer_side=buyer, seller_side=seller)
+        out.append((start, dataclasses.replace(fp, sys=sys)))
+    return out
+
+
 def objective_gradients(
     eq: Equilibrium,
     directions: Sequence[FloatArray],
     objectives: Sequence[Callable[[System, Evaluation], NDArray[np.generic]]],
+    solver: SensitivitySolver | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Values ``(M,)`` and gradients ``(M, K)`` of several objectives from one sensitivity solve.
 
-    docs/model.md, eqs. 6.1-6.3.
+    docs/model.md, eqs. 6.1-6.3. ``solver`` reuses factorisations across calls at nearby states.
     """
     base, shocks = eq.baseline, eq.shocks
     fp = fixed_point_map(base, shocks)
     z = np.asarray(eq.state, dtype=np.float64)
-    maps = [tariff_system_map(fp, base, shocks, d) for d in directions]
-    t_p = np.stack([np.imag(m(z.astype(np.complex128))[0]) / STEP for m in maps], axis=1)
-    dz = state_sensitivity(fp, z, t_p)
+    zc = z.astype(np.complex128)
+    batches = direction_maps(fp, base, shocks, directions)
+    t_p = np.zeros((z.size, len(directions)))
+    for start, m in batches:
+        k = m.sys.buyer_side.shape[0]
+        t_p[:, start : start + k] = (np.imag(m(np.broadcast_to(zc, (k, z.size)))[0]) / STEP).T
+    dz = solver.solve(fp, z, t_p) if solver is not None else state_sensitivity(fp, z, t_p)
     ev = fp.evaluate(z)
     values = np.array([float(np.real(obj(fp.sys, ev))) for obj in objectives])
-    grads = np.zeros((len(objectives), len(maps)))
-    for k, m in enumerate(maps):
-        ev_k = m.evaluate(z + 1j * STEP * dz[:, k])
+    grads = np.zeros((len(objectives), len(directions)))
+    for start, m in batches:
+        k = m.sys.buyer_side.shape[0]
+        ev_k = m.evaluate(zc[None, :] + 1j * STEP * dz[:, start : start + k].T)
         for q, obj in enumerate(objectives):
-            grads[q, k] = float(np.imag(obj(m.sys, ev_k))) / STEP
+            grads[q, start : start + k] = np.imag(obj(m.sys, ev_k)) / STEP
     return values, grads
 
 
@@ -233,13 +363,16 @@ class ObjectiveOracle:
         shocks_at: Callable[[FloatArray], Shocks],
         directions: Sequence[FloatArray],
         objectives: Sequence[Callable[[System, Evaluation], NDArray[np.generic]]],
+        solver_options: SolverOptions | None = None,
     ) -> None:
         self.baseline = baseline
+        self.solver_options = solver_options
         self.shocks_at = shocks_at
         self.directions = list(directions)
         self.objectives = list(objectives)
         self._cache: dict[bytes, tuple[FloatArray, FloatArray, Equilibrium]] = {}
         self._state: FloatArray | None = None
+        self.sensitivity = SensitivitySolver()
 
     def __call__(self, x: FloatArray) -> tuple[FloatArray, FloatArray, Equilibrium]:
         """``(values (M,), gradients (M, K), equilibrium)`` at ``x``."""
@@ -247,8 +380,8 @@ class ObjectiveOracle:
         if key not in self._cache:
             from tradetalks.model.solver import solve_equilibrium
 
-            eq = solve_equilibrium(self.baseline, self.shocks_at(x), start=self._state)
+            eq = solve_equilibrium(self.baseline, self.shocks_at(x), self.solver_options, start=self._state)
             self._state = np.asarray(eq.state)
-            values, grads = objective_gradients(eq, self.directions, self.objectives)
+            values, grads = objective_gradients(eq, self.directions, self.objectives, self.sensitivity)
             self._cache[key] = (values, grads, eq)
         return self._cache[key]
