@@ -216,8 +216,9 @@ def per_sector_product(stack: NDArray[Any], vec: NDArray[Any]) -> NDArray[Any]:
     A batched ``stack`` ``(B, J, R, K)`` (one system per batch member) takes ``vec`` ``(B, K, J)``.
     """
     if stack.ndim == 4:
-        batched: NDArray[Any] = np.matmul(stack, vec.transpose(0, 2, 1)[..., None])[..., 0]
-        return batched.transpose(0, 2, 1)
+        # einsum: numpy's batched matmul of (R, K) @ (K, 1) takes a slow generic loop here
+        batched: NDArray[Any] = np.einsum("bjrk,bkj->brj", stack, vec)
+        return batched
     *batch, k, j = vec.shape
     v = vec.reshape(-1, k, j).transpose(2, 1, 0)  # (J, K, B)
     out: NDArray[Any] = np.matmul(stack, v).transpose(2, 1, 0).reshape(*batch, stack.shape[1], j)

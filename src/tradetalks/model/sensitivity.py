@@ -102,7 +102,13 @@ def state_sensitivity(fp: FixedPointMap, z: FloatArray, rhs: FloatArray, tol: fl
 
 
 def _anderson_linear(
-    fp: FixedPointMap, z: FloatArray, rhs: FloatArray, tol: float, max_iter: int = 400, memory: int = 10
+    fp: FixedPointMap,
+    z: FloatArray,
+    rhs: FloatArray,
+    tol: float,
+    max_iter: int = 400,
+    memory: int = 10,
+    x0: FloatArray | None = None,
 ) -> FloatArray | None:
     """Solve ``X = T_z X + rhs`` for all columns at once by Anderson-accelerated iteration.
 
@@ -113,7 +119,7 @@ def _anderson_linear(
     zc = z.astype(np.complex128)
     r = rhs.T.copy()  # (B, dim)
     scale = float(np.abs(r).max()) or 1.0
-    x = r.copy()
+    x = r.copy() if x0 is None else np.array(x0.T, dtype=np.float64)
     d_g: list[FloatArray] = []
     d_f: list[FloatArray] = []
     g_prev: FloatArray | None = None
@@ -172,14 +178,15 @@ class SensitivitySolver:
     built and refine each new solve against the current Jacobian, ``X += LU^-1 (rhs - (I - T_z) X)``
     with ``T_z X`` by one batched complex step: exact to ``tol`` at the current state, whatever
     the state of the factors. When refinement does not contract fast enough the factors are
-    rebuilt. Large systems (above :data:`DENSE_MAX`) are solved afresh by
-    :func:`state_sensitivity`.
+    rebuilt. Large systems (above :data:`DENSE_MAX`) run the batched Anderson iteration of
+    :func:`state_sensitivity` from the previous solution.
     """
 
     def __init__(self, tol: float = 1e-8, max_refine: int = 8) -> None:
         self.tol = tol
         self.max_refine = max_refine
         self._lu: tuple[FloatArray, NDArray[np.int32]] | None = None
+        self._x: FloatArray | None = None
         self.factorisations = 0
         self.refinements = 0
 
@@ -195,7 +202,13 @@ class SensitivitySolver:
     def _solve(self, fp: FixedPointMap, z: FloatArray, rhs: FloatArray) -> FloatArray:
         dim = z.size
         if dim > DENSE_MAX:
-            return state_sensitivity(fp, z, rhs)
+            # warm start from the last solution (the sensitivities move little between nearby states)
+            x0 = self._x if self._x is not None and self._x.shape == rhs.shape else None
+            x = _anderson_linear(fp, z, rhs, 1e-9, x0=x0)
+            if x is None:
+                x = state_sensitivity(fp, z, rhs)
+            self._x = x
+            return x
         scale = np.abs(rhs).max(axis=0)  # per column: each column's own accuracy
         scale = np.where(scale > 0, scale, 1.0)
         if self._lu is not None:
