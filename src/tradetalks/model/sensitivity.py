@@ -204,11 +204,10 @@ class SensitivitySolver:
         if dim > DENSE_MAX:
             # warm start from the last solution (the sensitivities move little between nearby states)
             x0 = self._x if self._x is not None and self._x.shape == rhs.shape else None
-            x = _anderson_linear(fp, z, rhs, 1e-9, x0=x0)
-            if x is None:
-                x = state_sensitivity(fp, z, rhs)
-            self._x = x
-            return x
+            warm = _anderson_linear(fp, z, rhs, 1e-9, x0=x0)
+            solved = state_sensitivity(fp, z, rhs) if warm is None else warm
+            self._x = solved
+            return solved
         scale = np.abs(rhs).max(axis=0)  # per column: each column's own accuracy
         scale = np.where(scale > 0, scale, 1.0)
         if self._lu is not None:
