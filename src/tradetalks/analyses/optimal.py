@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -27,7 +27,7 @@ from tradetalks.analyses.options import OptimizerOptions
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError
 from tradetalks.levers.common import region_indices
-from tradetalks.model import Equilibrium, ObjectiveOracle, Shocks, SolverOptions
+from tradetalks.model import Equilibrium, ObjectiveOracle, SensitivitySolver, Shocks, SolverOptions
 from tradetalks.results import Provenance, Report, Result, Section, json_safe
 from tradetalks.results.common import pct, readonly
 
@@ -36,6 +36,15 @@ log = logging.getLogger(__name__)
 
 #: The objective is handed to the optimiser in basis points of real income (better scaled).
 SCALE = 1e4
+
+
+@dataclass
+class Reuse:
+    """Work a sequence of optimisations on one baseline carries over (mutable, private to the
+    caller): the sensitivity solver with its factors and the last equilibrium state."""
+
+    sensitivity: SensitivitySolver = field(default_factory=SensitivitySolver)
+    state: FloatArray | None = None
 
 
 def projected_gradient(x: FloatArray, jac: FloatArray, lower: FloatArray, upper: FloatArray) -> FloatArray:
@@ -210,6 +219,7 @@ def optimal_tariffs(
     options: OptimizerOptions | None = None,
     start: FloatArray | None = None,
     solver: SolverOptions | None = None,
+    reuse: Reuse | None = None,
 ) -> OptimalTariffs:
     """Tariffs by goods sector that maximise ``government``'s objective, others' policy given
     (docs/model.md, eq. 7.2; the gradient is eq. 6.3).
@@ -230,6 +240,9 @@ def optimal_tariffs(
     solver : SolverOptions, optional
         Options of the equilibrium solves (a tighter ``tol`` lowers the noise floor of the
         objective, for very tight ``gtol``).
+    reuse : Reuse, optional
+        Work carried over from earlier solves on the same baseline (a war's best responses):
+        the sensitivity factors and the last equilibrium state; updated in place.
 
     Raises
     ------
@@ -248,7 +261,15 @@ def optimal_tariffs(
     def shocks_at(x: FloatArray) -> Shocks:
         return base_shocks.with_tariffs(policy.apply(base_tariffs, x))
 
-    oracle = ObjectiveOracle(baseline, shocks_at, dirs, [g], solver)
+    oracle = ObjectiveOracle(
+        baseline,
+        shocks_at,
+        dirs,
+        [g],
+        solver,
+        sensitivity=None if reuse is None else reuse.sensitivity,
+        start=None if reuse is None else reuse.state,
+    )
     # the optimiser works on y = s x, in which the objective's curvature is about one per sector
     s = policy.curvature_scale(baseline)
 
@@ -280,6 +301,8 @@ def optimal_tariffs(
         )
     x = np.asarray(out.x) / s
     _, _, eq = oracle(x)
+    if reuse is not None:
+        reuse.state = np.asarray(eq.state)
     sectors = [baseline.sectors[j] for j in policy.sectors]
     log.debug("optimal tariffs of %s: %d iterations, %s", government.region, out.nit, out.message)
     partner_names = tuple(baseline.regions[i] for i in policy.partners)

@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from tradetalks.analyses.objectives import Government
-from tradetalks.analyses.optimal import TariffPolicy, optimal_tariffs
+from tradetalks.analyses.optimal import Reuse, TariffPolicy, optimal_tariffs
 from tradetalks.analyses.options import WarOptions
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError
@@ -165,11 +165,18 @@ def nash_war(
     rates = [pol.current(current.tariff_levels(baseline)) for pol in policies]
     change = np.inf
     rounds = 0
+    reuse = Reuse()  # sensitivity factors and the last state, shared by every best response
     for rounds in range(1, max_rounds + 1):
         change = 0.0
         for k, (player, pol) in enumerate(zip(players, policies, strict=True)):
             br = optimal_tariffs(
-                baseline, player.government, player.targets, current, options=opts.optimizer, start=rates[k]
+                baseline,
+                player.government,
+                player.targets,
+                current,
+                options=opts.optimizer,
+                start=rates[k],
+                reuse=reuse,
             )
             new = br.tariffs.to_numpy()
             change = max(change, float(np.max(np.abs(new - rates[k]))))

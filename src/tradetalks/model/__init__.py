@@ -4,6 +4,7 @@ from tradetalks.model.decomposition import WelfareDecomposition, decompose, welf
 from tradetalks.model.equilibrium import Evaluation, System
 from tradetalks.model.sensitivity import (
     ObjectiveOracle,
+    SensitivitySolver,
     objective_gradient,
     objective_gradients,
     objective_values,
@@ -25,6 +26,7 @@ __all__ = [
     "Evaluation",
     "FlowConstraint",
     "ObjectiveOracle",
+    "SensitivitySolver",
     "Shocks",
     "SolverInfo",
     "SolverOptions",

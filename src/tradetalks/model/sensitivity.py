@@ -376,6 +376,8 @@ class ObjectiveOracle:
         directions: Sequence[FloatArray],
         objectives: Sequence[Callable[[System, Evaluation], NDArray[np.generic]]],
         solver_options: SolverOptions | None = None,
+        sensitivity: SensitivitySolver | None = None,
+        start: FloatArray | None = None,
     ) -> None:
         self.baseline = baseline
         self.solver_options = solver_options
@@ -383,8 +385,9 @@ class ObjectiveOracle:
         self.directions = list(directions)
         self.objectives = list(objectives)
         self._cache: dict[bytes, tuple[FloatArray, FloatArray, Equilibrium]] = {}
-        self._state: FloatArray | None = None
-        self.sensitivity = SensitivitySolver()
+        self._state: FloatArray | None = start
+        # shared across oracles on the same baseline (the factors depend on the state only)
+        self.sensitivity = sensitivity if sensitivity is not None else SensitivitySolver()
 
     def __call__(self, x: FloatArray) -> tuple[FloatArray, FloatArray, Equilibrium]:
         """``(values (M,), gradients (M, K), equilibrium)`` at ``x``."""
