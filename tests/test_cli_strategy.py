@@ -38,6 +38,28 @@ def test_deals_json_flags(tmp_path, capsys):
     assert main(["deals", "no-such-space"]) == 2
 
 
+def test_deals_take_the_options_of_run(tmp_path, capsys):
+    path = str(write_deal_space(SPACE, tmp_path / "mini.toml"))
+    argv = ["deals", path, "--closure", "balanced", "--discount", "0.9,0.8", "--tie-tol", "1e-8"]
+    assert main([*argv, "--horizon", "short", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["provenance"]["closure"] == "balanced" and doc["provenance"]["horizon"] == "short"
+    assert doc["provenance"]["options"]["deals"]["discount"] == [0.9, 0.8]
+    assert doc["provenance"]["options"]["deals"]["tie_tol"] == 1e-8
+    assert set(doc["alternating_offers"]) == {"USA_first", "CHN_first", "equilibria"}
+    mapping = tmp_path / "map.csv"
+    regions = ("USA", "CHN", "JPN", "KOR", "TWN", "MYS", "ASEAN", "EU27", "BRA", "MEX", "CAN", "IND", "ROW")
+    mapping.write_text(
+        "source,target\n" + "".join(f"{r},{'ROW' if r in ('MEX', 'CAN') else r}\n" for r in regions)
+    )
+    assert main(["deals", path, "--mapping", str(mapping), "--format", "json"]) == 0
+    assert "map.csv" in json.loads(capsys.readouterr().out)["provenance"]["baseline"]
+    assert main(["deals", path, "--discount", "1.2"]) == 2
+    assert "DealOptions.discount" in capsys.readouterr().err
+    assert main(["deals", path, "--discount", "0.9,0.8,0.7"]) == 2
+    assert "allowed: one or two numbers in (0, 1)" in capsys.readouterr().err
+
+
 def test_talks_from_a_war(toy_dir, capsys):
     assert main(["talks", "R0,R1", "--baseline", toy_dir, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)

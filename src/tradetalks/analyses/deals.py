@@ -5,13 +5,17 @@ as in scenario files). A package picks one option per issue; every package is an
 solved once and cached. The two parties' payoffs (their governments' objectives, relative to
 the prepared baseline) against the disagreement package give the Pareto frontier, the zone of
 possible agreement, the Nash, Kalai-Smorodinsky and equal-gains packages and the outcome of
-alternating offers (:mod:`tradetalks.analyses.bargaining`). Domestic ratification constraints
-(Putnam 1988 win-sets, such as "US soybean output may not fall") filter the packages a
-party can sign. The onlookers' welfare and exports come with every package.
+alternating offers with either party proposing first (:mod:`tradetalks.analyses.bargaining`).
+Domestic ratification constraints (Putnam 1988 win-sets, such as "US soybean output may not
+fall") filter the packages a party can sign. The onlookers' welfare and exports come with every
+package. Packages with the same outcome (within ``DealOptions.tie_tol``; for instance one whose
+purchase floor is slack and the same package without it) are one row of the results, listing
+the equivalent packages.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import logging
@@ -30,18 +34,20 @@ from tradetalks.analyses.fallout import FALLOUT_REGIONS
 from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.options import DealOptions
 from tradetalks.baseline import Baseline
-from tradetalks.data.horizons import LONG, at_horizon
-from tradetalks.errors import ScenarioError, TradetalksError
+from tradetalks.data.horizons import HORIZONS, LONG, at_horizon
+from tradetalks.errors import OptionsError, ScenarioError, ShockError, TradetalksError
 from tradetalks.levers import Lever, compile_levers, parse_levers
-from tradetalks.model import Shocks, solve_equilibrium
+from tradetalks.model import CLOSURES, Shocks, SolverOptions, balanced_baseline, solve_equilibrium
 from tradetalks.results import Provenance, Report, Result, Section, baseline_sha256, json_safe
 from tradetalks.results.common import pct, records
 from tradetalks.scenarios import Scenario, builtin_names, read_toml
 
 log = logging.getLogger(__name__)
 
-#: Bargaining outcomes flagged in the deal table.
+#: Bargaining outcomes flagged in the deal table (``rubinstein``: the first party proposes first).
 SOLUTIONS = ("nash", "kalai_smorodinsky", "equal_gains", "rubinstein", "concession")
+#: Prefixes of the columns that describe a package's outcome (compared to merge equal outcomes).
+OUTCOME_PREFIXES = ("payoff_", "welfare_", "exports_", "winset_")
 
 
 @dataclass(frozen=True)
@@ -119,33 +125,43 @@ class DealSpace:
 
 
 def _package_row(
-    baseline: Baseline,
+    world: Baseline,
+    reference: Baseline,
     space: DealSpace,
     package: tuple[str, ...],
     shocks: Shocks,
     start: np.ndarray | None,
     onlookers: Sequence[int],
+    solver: SolverOptions,
 ) -> tuple[dict[str, Any], np.ndarray]:
+    """One package solved from ``reference`` (the world itself, or its zero-deficit world for the
+    ``balanced`` closure), with its payoffs, the onlookers' outcomes and its win-set outputs."""
     try:
-        eq = solve_equilibrium(baseline, shocks, start=start)
+        eq = solve_equilibrium(reference, shocks, solver, start=start)
     except (ValueError, TradetalksError):
-        eq = solve_equilibrium(baseline, shocks)
-    result = Result(scenario="/".join(package), equilibrium=eq, source=baseline, closure="fixed")
+        eq = solve_equilibrium(reference, shocks, solver)
+    result = Result(
+        scenario="/".join(package),
+        equilibrium=eq,
+        source=world,
+        closure=solver.closure,
+        solver_options=solver,
+    )
     row: dict[str, Any] = {issue.name: opt for issue, opt in zip(space.issues, package, strict=True)}
     for gov in space.parties:
         row[f"payoff_{gov.region}"] = gov.value(result)
     welfare = 100.0 * (result.welfare_hat - 1.0)
-    idx = np.arange(baseline.n_regions)
-    exports0 = baseline.flows.sum(axis=(0, 2)) - baseline.flows[idx, idx, :].sum(axis=1)
+    idx = np.arange(reference.n_regions)
+    exports0 = reference.flows.sum(axis=(0, 2)) - reference.flows[idx, idx, :].sum(axis=1)
     exports1 = eq.flows.sum(axis=(0, 2)) - eq.flows[idx, idx, :].sum(axis=1)
     for n in onlookers:
-        code = baseline.regions[n]
+        code = reference.regions[n]
         row[f"welfare_{code}"] = float(welfare[n])
         row[f"exports_{code}"] = float(100.0 * (exports1[n] / exports0[n] - 1.0))
     for ws in space.win_sets:
-        n, j = baseline.region_index(ws.region), baseline.sectors.index(_sector_code(baseline, ws.sector))
+        n, j = reference.region_index(ws.region), reference.sectors.index(_sector_code(reference, ws.sector))
         row[f"winset_{ws.party}_{ws.region}_{ws.sector}"] = float(
-            100.0 * (eq.output[n, j] / baseline.gross_output[n, j] - 1.0)
+            100.0 * (eq.output[n, j] / reference.gross_output[n, j] - 1.0)
         )
     row["iterations"] = eq.info.iterations
     return row, np.asarray(eq.state)
@@ -157,15 +173,23 @@ def _sector_code(baseline: Baseline, sector: str) -> str:
     return PRODUCTS[sector].code if sector in PRODUCTS else baseline.sectors[baseline.sector_index(sector)]
 
 
-def _solve_chunk(args: tuple[Baseline, DealSpace, list[tuple[str, ...]], list[str]]) -> list[dict[str, Any]]:
-    baseline, space, packages, onlookers = args
-    where = [baseline.region_index(r) for r in onlookers]
+_Chunk = tuple[Baseline, Baseline, DealSpace, list[tuple[str, ...]], list[str], SolverOptions]
+
+
+def _solve_chunk(args: _Chunk) -> list[dict[str, Any]]:
+    world, reference, space, packages, onlookers, solver = args
+    where = [reference.region_index(r) for r in onlookers]
     rows = []
     starts: dict[int, np.ndarray] = {}
     for package in packages:
-        shocks = compile_levers(baseline, space.levers(package))
+        shocks = compile_levers(world, space.levers(package))
+        if solver.closure == "balanced" and shocks.deficits is not None:
+            raise ShockError(
+                f"package {'/'.join(package)}: new deficits cannot be set with closure='balanced' "
+                "(deficits are zero)"
+            )
         key = len(shocks.constraints)
-        row, state = _package_row(baseline, space, package, shocks, starts.get(key), where)
+        row, state = _package_row(world, reference, space, package, shocks, starts.get(key), where, solver)
         starts[key] = state
         rows.append(row)
     return rows
@@ -175,10 +199,13 @@ def _solve_chunk(args: tuple[Baseline, DealSpace, list[tuple[str, ...]], list[st
 class DealTable:
     """Every package with both payoffs, the onlookers' outcomes and the bargaining flags.
 
-    ``table`` is the solved table as the analysis computes it: ``payoff_<party>`` and
-    ``gain_<party>`` in log points of the party's objective, ``welfare_<region>``,
-    ``exports_<region>`` and ``winset_*`` in percent. :meth:`frames`, :meth:`summary` and
-    :meth:`to_dict` give the same numbers in uniform units (every percent named ``*_pct``).
+    ``table`` is the solved table as the analysis computes it, one row per package (index: the
+    package number, issues in file order): ``payoff_<party>`` and ``gain_<party>`` in log points
+    of the party's objective, ``welfare_<region>``, ``exports_<region>`` and ``winset_*`` in
+    percent; ``same_as``, the package number of the row that stands for its outcome (itself, or
+    an equivalent package: docs/model.md, section 7.6) and ``equivalent``, the packages it stands
+    for. :meth:`packages`, :meth:`frames`, :meth:`summary` and :meth:`to_dict` give one row per
+    distinct outcome in uniform units (every percent named ``*_pct``).
     """
 
     space: DealSpace
@@ -209,28 +236,56 @@ class DealTable:
         a, b = self.parties
         return self.solved[[f"payoff_{a}", f"payoff_{b}"]].to_numpy()
 
+    @property
+    def rubinstein_columns(self) -> dict[str, str]:
+        """The flag column of the alternating-offers outcome by first proposer: ``rubinstein``
+        when the first party proposes first, ``rubinstein_<second party>_first`` otherwise."""
+        a, b = self.parties
+        return {a: "rubinstein", b: f"rubinstein_{b}_first"}
+
     def solutions(self) -> dict[str, int | None]:
-        """Index of the Nash, Kalai-Smorodinsky, equal-gains, Rubinstein and concession packages."""
-        t = self.solved
-        return {
-            k: (None if not bool(t[k].any()) else int(np.flatnonzero(t[k].to_numpy())[0])) for k in SOLUTIONS
-        }
+        """Package number of the Nash, Kalai-Smorodinsky, equal-gains, Rubinstein (the first party
+        proposing first; :meth:`alternating_offers` for both) and concession packages."""
+        return {k: self._flagged(k) for k in SOLUTIONS}
+
+    def alternating_offers(self) -> dict[str, int | None]:
+        """Package number of the alternating-offers outcome for each first proposer (eq. 7.13)."""
+        return {party: self._flagged(col) for party, col in self.rubinstein_columns.items()}
+
+    def _flagged(self, column: str) -> int | None:
+        hits = self.solved.index[self.solved[column].to_numpy(dtype=bool)]
+        return None if hits.empty else int(hits[0])
 
     @property
     def rounds(self) -> dict[str, int]:
-        """Round at which the alternating-offers games agree (Rubinstein: 0 in equilibrium)."""
+        """Round at which the alternating-offers games agree (Rubinstein: 0 in equilibrium, for
+        each first proposer, keyed by its flag column) and the concession game's round."""
         return dict(self.solved.attrs.get("rounds", {}))
 
+    @property
+    def equilibria(self) -> int:
+        """How many stationary equilibria the alternating-offers game has over the distinct
+        ratified packages (the one reported is selected by eq. 7.16)."""
+        return int(self.solved.attrs.get("equilibria", 0))
+
+    def _distinct(self) -> pd.DataFrame:
+        t = self.solved
+        out: pd.DataFrame = t.loc[t["same_as"].to_numpy() == t.index.to_numpy()]
+        return out
+
     def packages(self) -> pd.DataFrame:
-        """Every package in uniform units, one row each (index: the package number).
+        """One row per distinct outcome, in uniform units (index: the package number).
 
         Columns: the option of each issue; ``payoff_<party>_pct`` (the party's objective against
         the baseline) and ``gain_<party>_pct`` (against the disagreement package), both as percent
         of real income, equivalent (``100 (exp(G) - 1)``); the onlookers' ``welfare_<region>_pct``
-        and ``exports_<region>_pct``; ``winset_<...>_output_pct``; the flags ``ratified``,
-        ``frontier``, ``zopa`` and one per solution concept; solver ``iterations``.
+        and ``exports_<region>_pct``; ``winset_<...>_output_pct``; ``equivalent``, the other
+        packages with the same outcome (each as ``issue=option`` where it differs from the row,
+        separated by ``;``); the flags ``ratified``, ``frontier``, ``zopa`` and one per solution
+        concept (``rubinstein``: the first party proposes first, ``rubinstein_<party>_first``:
+        the second); solver ``iterations``.
         """
-        t = self.solved
+        t = self._distinct()
         issues = [i.name for i in self.space.issues]
         out = t[issues].copy()
         for party in self.parties:
@@ -241,32 +296,54 @@ class DealTable:
                 out[f"{col}_pct"] = t[col]
             elif col.startswith("winset_"):
                 out[f"{col}_output_pct"] = t[col]
-        for col in ("ratified", "frontier", "zopa", *SOLUTIONS, "iterations"):
+        flags = ("ratified", "frontier", "zopa", *SOLUTIONS[:4], self.rubinstein_columns[self.parties[1]])
+        for col in ("equivalent", *flags, "concession", "iterations"):
             out[col] = t[col]
         return out.rename_axis("package")
 
     def summary(self) -> pd.DataFrame:
-        """The disagreement package and the solutions, one row each (uniform units)."""
-        rows = {"disagreement": self.disagreement} | {
-            k: v for k, v in self.solutions().items() if v is not None
-        }
-        shown = [i.name for i in self.space.issues] + [
-            c for c in self.packages().columns if c.startswith(("gain_", "welfare_"))
+        """The disagreement package and the solutions, one row each (uniform units); the
+        alternating-offers outcome once per first proposer (``rubinstein_<party>_first``)."""
+        found = self.solutions()
+        first = {f"rubinstein_{p}_first": k for p, k in self.alternating_offers().items()}
+        ordered = [("nash", found["nash"]), ("kalai_smorodinsky", found["kalai_smorodinsky"])]
+        ordered += [
+            ("equal_gains", found["equal_gains"]),
+            *first.items(),
+            ("concession", found["concession"]),
         ]
-        return self.packages().loc[list(rows.values()), shown].set_axis(list(rows.keys()))
+        rows = {"disagreement": self.disagreement} | {k: v for k, v in ordered if v is not None}
+        packages = self.packages()
+        shown = [i.name for i in self.space.issues] + [
+            c for c in packages.columns if c.startswith(("gain_", "welfare_"))
+        ]
+        return packages.loc[list(rows.values()), shown].set_axis(list(rows.keys()))
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {"packages": self.packages(), "summary": self.summary()}
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: every package's payoffs and the frontier, ZOPA and solution flags."""
+        """JSON-safe: every distinct package's payoffs and the frontier, ZOPA and solution flags."""
+        rounds = self.rounds
+        offers = {
+            f"{p}_first": {"package": k, "round": rounds.get(self.rubinstein_columns[p])}
+            for p, k in self.alternating_offers().items()
+        }
+        distinct = self._distinct()
         out: dict[str, Any] = json_safe(
             {
                 "deal_space": self.space.name,
                 "parties": list(self.parties),
                 "disagreement": self.disagreement,
                 "solutions": self.solutions(),
-                "agreement_rounds": self.rounds,
+                "alternating_offers": offers | {"equilibria": self.equilibria},
+                "agreement_rounds": rounds,
+                "packages_solved": len(self.solved),
+                "packages_distinct": len(distinct),
+                "equivalent_packages": {
+                    int(r): [int(k) for k in self.solved.index[self.solved["same_as"] == r] if k != r]
+                    for r in distinct.index[distinct["equivalent"] != ""]
+                },
                 "packages": records(self.packages()),
                 "seconds": self.seconds,
                 "units": {
@@ -282,13 +359,23 @@ class DealTable:
         return out
 
     def report(self) -> Report:
-        t = self.solved
+        t = self.packages()
+        rounds, offers = self.rounds, self.alternating_offers()
+        merged = len(self.solved) - len(t)
+        n = self.equilibria
+        agree = ", ".join(
+            f"{p} proposing first: "
+            + ("no agreement" if k is None else f"round {rounds[self.rubinstein_columns[p]]}")
+            for p, k in offers.items()
+        )
         title = (
-            f"deal space {self.space.name}: {len(t)} packages, {int(t['frontier'].sum())} on the frontier, "
+            f"deal space {self.space.name}: {len(self.solved)} packages, {len(t)} distinct outcomes "
+            f"({merged} merged with an equivalent package), {int(t['frontier'].sum())} on the frontier, "
             f"{int(t['zopa'].sum())} in the zone of agreement, {int((~t['ratified']).sum())} fail "
-            f"ratification; {self.seconds:.1f} s; alternating offers agree in round "
-            f"{self.rounds.get('rubinstein', '-')} (Rubinstein), "
-            f"{self.rounds.get('concession', '-')} (concession)\n{self.provenance.describe()}\n"
+            f"ratification; {self.seconds:.1f} s\n"
+            f"alternating offers (Rubinstein; {n} stationary {'equilibrium' if n == 1 else 'equilibria'}) "
+            f"agree with {agree}; concession in round {rounds.get('concession', '-')}\n"
+            f"{self.provenance.describe()}\n"
             "(gain_*_pct: percent of real income against the disagreement package; "
             "welfare_*_pct: onlookers' welfare change, percent)"
         )
@@ -301,6 +388,8 @@ def solve_deal_space(
     *,
     options: DealOptions | None = None,
     horizon: str = LONG,
+    closure: str = "fixed",
+    solver: SolverOptions | None = None,
 ) -> DealTable:
     """Solve every package of ``space`` on ``baseline`` (prepared by ``space.base``) and bargain.
 
@@ -308,22 +397,44 @@ def solve_deal_space(
     ----------
     options : DealOptions, optional
         Workers (results do not depend on them), the discount factors of the alternating-offers
-        game and a folder to cache the solved table in.
+        game, the tolerance below which outcomes are equal and a folder to cache the table in.
     horizon : {"short", "medium", "long"}
         The horizon the packages are solved at, on the space's prepared (split, dated) baseline.
+    closure : {"fixed", "balanced"}
+        Deficits held fixed, or every package solved from the zero-deficit world, against which
+        payoffs and onlooker changes are measured (docs/model.md, section 2.4).
+    solver : SolverOptions, optional
+        Tolerances of the equilibrium solver (its ``closure`` is set from ``closure``).
+
+    Returns
+    -------
+    DealTable
+        Every package (docs/model.md, eqs. 7.6-7.7) with the bargaining flags (7.8-7.14); packages
+        with the same outcome within ``options.tie_tol`` merged into one row.
+
+    Raises
+    ------
+    OptionsError
+        An unknown ``horizon`` or ``closure``.
     """
     opts = options or DealOptions()
-    workers, discount, cache_dir = opts.workers, opts.discount, opts.cache_dir
+    if horizon not in HORIZONS:
+        raise OptionsError(f"horizon={horizon!r}; allowed: {', '.join(HORIZONS)}")
+    if closure not in CLOSURES:
+        raise OptionsError(f"closure={closure!r}; allowed: {', '.join(CLOSURES)}")
+    sopts = dataclasses.replace(solver or SolverOptions(), closure=closure)  # type: ignore[arg-type]
+    workers, cache_dir = opts.workers, opts.cache_dir
     t0 = time.perf_counter()
-    prepared = at_horizon(space.base.prepare(baseline), horizon)
-    onlookers = [r for r in FALLOUT_REGIONS if r in prepared.regions]
+    world = at_horizon(space.base.prepare(baseline), horizon)
+    reference = balanced_baseline(world, sopts) if closure == "balanced" else world
+    onlookers = [r for r in FALLOUT_REGIONS if r in world.regions]
     packages = space.packages()
-    cache = _cache_path(cache_dir, prepared, space)
+    cache = _cache_path(cache_dir, reference, space, sopts)
     if cache is not None and cache.exists():
         table = pd.read_csv(cache, keep_default_na=False)
     else:
         chunks = [packages[k::workers] for k in range(max(1, workers))] if workers > 1 else [packages]
-        args = [(prepared, space, chunk, onlookers) for chunk in chunks]
+        args = [(world, reference, space, chunk, onlookers, sopts) for chunk in chunks]
         if workers > 1:
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 parts = list(pool.map(_solve_chunk, args))
@@ -336,61 +447,153 @@ def solve_deal_space(
             table.to_csv(cache, index=False)
     d_key = tuple(space.disagreement[i.name] for i in space.issues)
     d_index = packages.index(d_key)
-    table = _flag(table, space, d_index, discount)
+    table = _flag(table, space, d_index, opts)
     provenance = Provenance.of(
-        prepared,
+        world,
         "deals",
+        closure=closure,
         options={
             "deals": {k: v for k, v in opts.to_dict().items() if k != "cache_dir"},
             "space": space.name,
             "parties": [g.describe() for g in space.parties],
+            "solver": dataclasses.asdict(sopts),
         },
     )
     return DealTable(space, table, d_index, time.perf_counter() - t0, provenance)
 
 
-def _flag(table: pd.DataFrame, space: DealSpace, d_index: int, discount: tuple[float, float]) -> pd.DataFrame:
+def _tie_rank(table: pd.DataFrame, space: DealSpace) -> np.ndarray:
+    """Rank of each package in the tie-break order (lower first): the fewest issues departing from
+    the disagreement package, then the package order (issues and options in file order)."""
+    departures = np.zeros(len(table), dtype=np.int64)
+    for issue in space.issues:
+        departures += (table[issue.name].astype(str).to_numpy() != space.disagreement[issue.name]).astype(int)
+    order = np.lexsort((np.arange(len(table)), departures))
+    rank = np.empty(len(table), dtype=np.int64)
+    rank[order] = np.arange(len(table))
+    return rank
+
+
+def _outcomes(table: pd.DataFrame) -> np.ndarray:
+    """What makes a package's outcome, in units of the baseline: payoffs in log points, welfare,
+    exports and win-set outputs as fractions (percent / 100)."""
+    cols = [c for c in table.columns if c.startswith(OUTCOME_PREFIXES)]
+    scale = np.array([1.0 if c.startswith("payoff_") else 0.01 for c in cols])
+    out: np.ndarray = table[cols].to_numpy(dtype=np.float64) * scale
+    return out
+
+
+def merge_equal(outcomes: np.ndarray, rank: np.ndarray, tol: float) -> np.ndarray:
+    """For each package, the package that stands for its outcome (docs/model.md, eq. 7.15).
+
+    Packages are taken in ``rank`` order (lowest first); each joins the first earlier
+    representative whose outcomes all agree with its own within ``tol``, or becomes one. The
+    representative of a group is therefore its lowest-ranked member, whatever the float noise.
+    """
+    x = np.asarray(outcomes, dtype=np.float64)
+    k = len(x)
+    same = np.arange(k)
+    is_rep = np.zeros(k, dtype=bool)
+    by0 = np.argsort(x[:, 0], kind="stable") if x.shape[1] else np.arange(k)
+    first = x[by0, 0] if x.shape[1] else np.zeros(k)
+    for p in np.argsort(rank, kind="stable"):
+        here = x[p, 0] if x.shape[1] else 0.0
+        lo = np.searchsorted(first, here - tol, side="left")
+        hi = np.searchsorted(first, here + tol, side="right")
+        near = by0[lo:hi]
+        near = near[is_rep[near]]
+        if near.size:
+            close = near[np.all(np.abs(x[near] - x[p]) <= tol, axis=1)]
+            if close.size:
+                same[p] = int(close[np.argmin(rank[close])])
+                continue
+        is_rep[p] = True
+    return same
+
+
+def _equivalents(table: pd.DataFrame, space: DealSpace, same_as: np.ndarray, rank: np.ndarray) -> list[str]:
+    """The ``equivalent`` column: the other members of each row's group, each as the issues where
+    it differs from the row (``issue=option``), in tie-break order."""
+    issues = [i.name for i in space.issues]
+    options = table[issues].astype(str).to_numpy()
+    out = [""] * len(table)
+    for r in np.flatnonzero(same_as == np.arange(len(table))):
+        members = [m for m in np.flatnonzero(same_as == r) if m != r]
+        members.sort(key=lambda m: rank[m])
+        out[r] = "; ".join(
+            ", ".join(
+                f"{name}={options[m, j]}" for j, name in enumerate(issues) if options[m, j] != options[r, j]
+            )
+            for m in members
+        )
+    return out
+
+
+def _flag(table: pd.DataFrame, space: DealSpace, d_index: int, opts: DealOptions) -> pd.DataFrame:
+    """Merge equal outcomes (7.15), then the ratification filter (7.7) and the flags (7.8-7.14),
+    computed over one package per outcome and shared by its group."""
     a, b = (g.region for g in space.parties)
+    tol = opts.tie_tol
+    rank = _tie_rank(table, space)
+    same_as = merge_equal(_outcomes(table), rank, tol)
     u = table[[f"payoff_{a}", f"payoff_{b}"]].to_numpy(dtype=np.float64)
     d = u[d_index]
     ratified = np.ones(len(table), dtype=bool)
     for ws in space.win_sets:
         ratified &= table[f"winset_{ws.party}_{ws.region}_{ws.sector}"].to_numpy() >= ws.min_output_pct - 1e-9
+    ratified = ratified[same_as]  # a group is ratified as its representative is
+    rep = same_as == np.arange(len(table))
     out = table.copy()
     out[f"gain_{a}"] = u[:, 0] - d[0]
     out[f"gain_{b}"] = u[:, 1] - d[1]
+    out["same_as"] = same_as
+    out["equivalent"] = _equivalents(table, space, same_as, rank)
     out["ratified"] = ratified
-    out["frontier"] = False
-    out.loc[ratified, "frontier"] = bg.pareto_frontier(u[ratified])
-    out["zopa"] = bg.zopa(u, d) & ratified
-    for name in SOLUTIONS:
+    idx = np.flatnonzero(ratified & rep)
+    frontier = np.zeros(len(table), dtype=bool)
+    frontier[idx] = bg.pareto_frontier(u[idx], tol=tol)
+    out["frontier"] = frontier[same_as]
+    zopa = bg.zopa(u, d, tol=tol) & ratified
+    out["zopa"] = zopa[same_as]
+    second = f"rubinstein_{b}_first"
+    for name in (*SOLUTIONS, second):
         out[name] = False
-    idx = np.flatnonzero(ratified)
     rounds: dict[str, int] = {}
+    equilibria = 0
     if idx.size:
-        sub = u[idx]
-        rub = bg.rubinstein(sub, d, discount=discount)
+        sub, order = u[idx], rank[idx]
+        offers = bg.alternating_offers(sub, d, discount=opts.discount, tol=tol, order=order)
         con = bg.concession(sub, d)
         picks = {
-            "nash": bg.nash_solution(sub, d),
-            "kalai_smorodinsky": bg.kalai_smorodinsky(sub, d),
-            "equal_gains": bg.equal_gains(sub, d),
-            "rubinstein": rub.package,
+            "nash": bg.nash_solution(sub, d, tol=tol, order=order),
+            "kalai_smorodinsky": bg.kalai_smorodinsky(sub, d, tol=tol, order=order),
+            "equal_gains": bg.equal_gains(sub, d, tol=tol, order=order),
+            "rubinstein": offers.outcome(0).package,
+            second: offers.outcome(1).package,
             "concession": con.package,
         }
-        rounds = {"rubinstein": rub.round, "concession": con.round}
+        rounds = {
+            "rubinstein": offers.outcome(0).round,
+            second: offers.outcome(1).round,
+            "concession": con.round,
+        }
+        equilibria = offers.equilibria
         for name, k in picks.items():
             if k is not None:
                 out.loc[out.index[idx[k]], name] = True
     out.attrs["rounds"] = rounds
+    out.attrs["equilibria"] = equilibria
     return out
 
 
-def _cache_path(cache_dir: str | Path | None, baseline: Baseline, space: DealSpace) -> Path | None:
+def _cache_path(
+    cache_dir: str | Path | None, reference: Baseline, space: DealSpace, solver: SolverOptions
+) -> Path | None:
     if cache_dir is None:
         return None
-    h = hashlib.sha256(baseline_sha256(baseline).encode())
-    h.update(repr((space.name, space.parties, space.issues, space.win_sets)).encode())
+    h = hashlib.sha256(baseline_sha256(reference).encode())
+    h.update(repr((space.name, space.parties, space.issues, space.win_sets, space.base)).encode())
+    h.update(repr(dataclasses.asdict(solver)).encode())
     return Path(cache_dir) / f"deals-{space.name}-{h.hexdigest()[:16]}.csv"
 
 
@@ -456,6 +659,7 @@ __all__ = [
     "Option",
     "WinSet",
     "load_deal_space",
+    "merge_equal",
     "parse_deal_space",
     "solve_deal_space",
 ]

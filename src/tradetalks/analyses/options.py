@@ -114,12 +114,21 @@ class DealOptions(Options):
         Processes to spread the packages over (results do not depend on it).
     discount : (float, float)
         Per-round discount factors of the two parties in the alternating-offers game, in (0, 1).
+    tie_tol : float
+        Outcomes closer than this are the same outcome (docs/model.md, section 7.6): packages
+        whose payoffs (log points) and onlooker measures (welfare, exports and win-set output,
+        as fractions of the baseline: percent / 100) all agree within ``tie_tol`` are merged
+        into one row, and bargaining scores that a change of ``tie_tol`` in the gains could
+        reverse are ties, broken by a fixed rule. In ``[0, 1e-4]``; the default ``1e-9`` is a
+        hundred times the solver's noise on a package (about ``1e-11``) and far below the
+        smallest real difference between packages of the shipped space (about ``5e-6``).
     cache_dir : path, optional
         Folder where the solved table is kept, keyed by a fingerprint of baseline and space.
     """
 
     workers: int = Field(default=1, ge=1, le=256)
     discount: tuple[float, float] = (0.95, 0.95)
+    tie_tol: float = Field(default=1e-9, ge=0.0, le=1e-4, allow_inf_nan=False)
     cache_dir: Path | None = None
 
     @field_validator("discount")

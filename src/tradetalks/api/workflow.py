@@ -50,7 +50,7 @@ from tradetalks.api.solve import solve
 from tradetalks.baseline import Baseline
 from tradetalks.data.horizons import HORIZONS, LONG, at_horizon
 from tradetalks.errors import OptionsError, ScenarioError
-from tradetalks.model import Shocks, SolverOptions
+from tradetalks.model import CLOSURES, Shocks, SolverOptions
 from tradetalks.results import Result
 
 #: ``threat`` value of :func:`talks` that bargains from the parties' Nash tariff war.
@@ -254,7 +254,10 @@ def deals(
     baseline: BaselineLike = "default",
     date: str | None = None,
     elasticities: str | None = None,
+    closure: str = "fixed",
+    mapping: str | Path | Mapping[str, str] | None = None,
     horizon: str = LONG,
+    solver: SolverOptions | None = None,
     options: DealOptions | None = None,
 ) -> DealTable:
     """Solve every package of a deal space and bargain over them (docs/model.md, sections 7.5-7.6).
@@ -265,15 +268,22 @@ def deals(
         A built-in deal space (``busan-2025``) or a deal-space file.
     date : str, optional
         Override the space's tariff date (``"data"``: the data year's tariffs).
-    baseline, elasticities, horizon
-        As for :func:`run` (the packages are solved at ``horizon`` on the space's prepared baseline).
+    baseline, elasticities, closure, mapping, solver, horizon
+        As for :func:`run` (the packages are solved at ``horizon`` on the space's prepared
+        baseline; with ``mapping`` the parties and the win-sets' regions must be regions of the
+        aggregated baseline, and onlookers it merges away are not reported).
     options : DealOptions, optional
-        Workers, discount factors of the alternating-offers game, a cache folder.
+        Workers, discount factors of the alternating-offers game, the tolerance below which two
+        outcomes are the same, a cache folder.
     """
-    base = baseline_of(baseline, elasticities=elasticities)
     if horizon not in HORIZONS:
         raise OptionsError(f"horizon={horizon!r}; allowed: {', '.join(HORIZONS)}")
-    return solve_deal_space(base, deal_space_of(space, date), options=options, horizon=horizon)
+    if closure not in CLOSURES:
+        raise OptionsError(f"closure={closure!r}; allowed: {', '.join(CLOSURES)}")
+    base = baseline_of(baseline, mapping=mapping, elasticities=elasticities)
+    return solve_deal_space(
+        base, deal_space_of(space, date), options=options, horizon=horizon, closure=closure, solver=solver
+    )
 
 
 __all__ = ["DATA_YEAR", "WAR", "deals", "optimal_tariff", "run", "talks", "war"]

@@ -14,6 +14,7 @@ from tradetalks.cli import allies, tariffs
 from tradetalks.cli.render import FORMATS, render
 from tradetalks.data.catalog import describe_baseline, shipped_baselines
 from tradetalks.data.horizons import HORIZONS
+from tradetalks.errors import OptionsError
 from tradetalks.model import CLOSURES
 from tradetalks.scenarios import builtin_names, load_scenario
 
@@ -22,6 +23,7 @@ DATE_HELP = (
     "tariffs in force on YYYY-MM-DD or a preset (pre-war-2017, phase-one-2020, 2025-01-20, geneva-2025, "
     "pre-summit-2025-10-15); 'data' for the data year's applied tariffs"
 )
+MAPPING_HELP = "aggregate the baseline's regions by a mapping file (CSV source,target; TOML or JSON)"
 OBJECTIVE_HELP = "government objective: pure welfare or with Ossa (2014)'s political-economy weights"
 
 
@@ -66,11 +68,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add the fallout on Japan, Korea, Malaysia, ASEAN, the EU, Brazil and ROW",
     )
-    run.add_argument(
-        "--mapping",
-        default=None,
-        help="aggregate the baseline's regions by a mapping file (CSV source,target; TOML or JSON)",
-    )
+    run.add_argument("--mapping", default=None, help=MAPPING_HELP)
 
     data = sub.add_parser("data", help="describe or build baselines")
     dsub = data.add_subparsers(dest="data_command", required=True)
@@ -110,8 +108,23 @@ def parser() -> argparse.ArgumentParser:
     deals = sub.add_parser("deals", help="the deal space of multi-issue packages and bargaining solutions")
     deals.add_argument("space", nargs="?", default="busan-2025", help="built-in name or .toml path")
     _common(deals, "the deal space's own date")
-    deals.add_argument("--workers", type=int, default=1)
-    deals.add_argument("--cache-dir", default=None)
+    deals.add_argument("--closure", default="fixed", choices=CLOSURES)
+    deals.add_argument("--mapping", default=None, help=MAPPING_HELP)
+    deals.add_argument("--workers", type=int, default=1, help="processes to solve the packages on (1)")
+    deals.add_argument(
+        "--discount",
+        default=None,
+        help="discount factors of the alternating-offers game, one for both or two comma-separated "
+        "(first party, second party), each in (0, 1); default 0.95",
+    )
+    deals.add_argument(
+        "--tie-tol",
+        type=float,
+        default=None,
+        help="outcomes closer than this (log points; fractions of the baseline) are one outcome "
+        "(default 1e-9)",
+    )
+    deals.add_argument("--cache-dir", default=None, help="folder to keep the solved table in")
     tariffs.add_parser(sub)
     allies.add_parser(sub)
     return p
@@ -160,15 +173,34 @@ def cmd_talks(args: argparse.Namespace) -> str:
     return render(result, args.format, ("regions", "tariffs"))
 
 
+def _discount(text: str | None) -> dict[str, Any]:
+    """``--discount 0.9`` (both parties) or ``0.9,0.8`` as the ``discount`` of :class:`DealOptions`."""
+    if text is None:
+        return {}
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise OptionsError(
+            f"--discount={text!r}; allowed: one or two numbers in (0, 1), comma-separated"
+        ) from None
+    if len(values) not in (1, 2):
+        raise OptionsError(f"--discount={text!r}; allowed: one or two numbers in (0, 1), comma-separated")
+    return {"discount": (values[0], values[-1])}
+
+
 def cmd_deals(args: argparse.Namespace) -> str:
     cache = None if args.cache_dir is None else Path(args.cache_dir)
+    tie = {} if args.tie_tol is None else {"tie_tol": args.tie_tol}
+    options = DealOptions(workers=args.workers, cache_dir=cache, **_discount(args.discount), **tie)
     result = api.deals(
         args.space,
         baseline=args.baseline,
         date=args.date,
         elasticities=args.elasticities,
+        closure=args.closure,
+        mapping=args.mapping,
         horizon=args.horizon,
-        options=DealOptions(workers=args.workers, cache_dir=cache),
+        options=options,
     )
     return render(result, args.format, ("packages",))
 
