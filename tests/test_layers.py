@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module may import its own layer's modules and any lower layer):
 
-    errors, _version -> baseline -> data -> model -> calibration, results -> levers -> scenarios
+    errors, _version, progress -> baseline -> data -> model -> calibration, results -> levers -> scenarios
     -> analyses, replication -> api -> cli -> the package's ``__init__``
 
 Every import statement counts, including those inside functions (a lazy import is still a
@@ -24,6 +24,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "tradetalks"
 RANK = {
     "errors": 0,
     "_version": 0,
+    "progress": 0,
     "baseline": 1,
     "data": 2,
     "model": 3,

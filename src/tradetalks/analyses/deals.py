@@ -21,7 +21,7 @@ import itertools
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from tradetalks.data.horizons import HORIZONS, LONG, at_horizon
 from tradetalks.errors import OptionsError, ScenarioError, ShockError, TradetalksError
 from tradetalks.levers import Lever, compile_levers, parse_levers
 from tradetalks.model import CLOSURES, Shocks, SolverOptions, balanced_baseline, solve_equilibrium
+from tradetalks.progress import ProgressFn, no_progress
 from tradetalks.results import Provenance, Report, Result, Section, baseline_sha256, json_safe
 from tradetalks.results.common import pct, records
 from tradetalks.scenarios import Scenario, builtin_names, read_toml
@@ -176,7 +177,7 @@ def _sector_code(baseline: Baseline, sector: str) -> str:
 _Chunk = tuple[Baseline, Baseline, DealSpace, list[tuple[str, ...]], list[str], SolverOptions]
 
 
-def _solve_chunk(args: _Chunk) -> list[dict[str, Any]]:
+def _solve_chunk(args: _Chunk, progress: ProgressFn | None = None) -> list[dict[str, Any]]:
     world, reference, space, packages, onlookers, solver = args
     where = [reference.region_index(r) for r in onlookers]
     rows = []
@@ -192,6 +193,8 @@ def _solve_chunk(args: _Chunk) -> list[dict[str, Any]]:
         row, state = _package_row(world, reference, space, package, shocks, starts.get(key), where, solver)
         starts[key] = state
         rows.append(row)
+        if progress is not None:
+            progress(f"deal space {space.name}: packages solved", len(rows), len(packages))
     return rows
 
 
@@ -390,6 +393,7 @@ def solve_deal_space(
     horizon: str = LONG,
     closure: str = "fixed",
     solver: SolverOptions | None = None,
+    progress: ProgressFn | None = None,
 ) -> DealTable:
     """Solve every package of ``space`` on ``baseline`` (prepared by ``space.base``) and bargain.
 
@@ -405,6 +409,8 @@ def solve_deal_space(
         payoffs and onlooker changes are measured (docs/model.md, section 2.4).
     solver : SolverOptions, optional
         Tolerances of the equilibrium solver (its ``closure`` is set from ``closure``).
+    progress : ProgressFn, optional
+        Called after every package solved (with workers: after every worker's share).
 
     Returns
     -------
@@ -436,10 +442,14 @@ def solve_deal_space(
         chunks = [packages[k::workers] for k in range(max(1, workers))] if workers > 1 else [packages]
         args = [(world, reference, space, chunk, onlookers, sopts) for chunk in chunks]
         if workers > 1:
+            report = progress or no_progress
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                parts = list(pool.map(_solve_chunk, args))
+                futures = [pool.submit(_solve_chunk, a) for a in args]
+                for k, _ in enumerate(as_completed(futures), start=1):
+                    report(f"deal space {space.name}: workers done", k, len(futures))
+                parts = [f.result() for f in futures]
         else:
-            parts = [_solve_chunk(a) for a in args]
+            parts = [_solve_chunk(a, progress) for a in args]
         by_package = {tuple(r[i.name] for i in space.issues): r for part in parts for r in part}
         table = pd.DataFrame([by_package[p] for p in packages])
         if cache is not None:

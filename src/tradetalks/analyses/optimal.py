@@ -1,7 +1,9 @@
-"""Optimal tariffs: one government's tariffs by sector that maximise its objective.
+"""Optimal tariffs: one government's trade taxes that maximise its objective.
 
-Given everyone else's policy, region ``n`` chooses a tariff for each goods sector on imports
-from one partner or from a set of partners (the same rate for all of them). The gradient of
+Given everyone else's policy, region ``n`` chooses its instrument's rates (:mod:`.policy`): a
+tariff for each goods sector on imports from one partner or a set of partners (the same rate for
+all of them), one uniform rate, one rate per partner, services taxable or not, or taxes on its
+exports instead (an export tax on a critical product: what the leverage is worth). The gradient of
 the objective is exact, by implicit differentiation of the equilibrium
 (:mod:`tradetalks.model.sensitivity`), and the problem is solved with L-BFGS-B under bounds, in
 rates scaled by each sector's Harberger curvature (:meth:`TariffPolicy.curvature_scale`).
@@ -24,12 +26,15 @@ from numpy.typing import NDArray
 
 from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.options import OptimizerOptions
+from tradetalks.analyses.policy import INSTRUMENTS, TAXES, TariffPolicy
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError
-from tradetalks.levers.common import region_indices
 from tradetalks.model import Equilibrium, ObjectiveOracle, SensitivitySolver, Shocks, SolverOptions
+from tradetalks.progress import ProgressFn, no_progress
 from tradetalks.results import Provenance, Report, Result, Section, json_safe
 from tradetalks.results.common import pct, readonly
+
+__all__ = ["INSTRUMENTS", "TAXES", "OptimalTariffs", "Reuse", "TariffPolicy", "optimal_tariffs"]
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -56,65 +61,6 @@ def projected_gradient(x: FloatArray, jac: FloatArray, lower: FloatArray, upper:
     return g
 
 
-@dataclass(frozen=True)
-class TariffPolicy:
-    """Which tariffs a government sets: ``importer`` on goods ``sectors`` from ``partners``."""
-
-    importer: int
-    partners: tuple[int, ...]
-    sectors: tuple[int, ...]
-
-    @classmethod
-    def of(cls, baseline: Baseline, importer: str, partners: Sequence[str] | str = "others") -> TariffPolicy:
-        n = baseline.region_index(importer)
-        parts = tuple(
-            i
-            for i in region_indices(baseline, partners if isinstance(partners, str) else tuple(partners), n)
-            if i != n
-        )
-        goods = tuple(baseline.sector_index(s) for s in baseline.goods_sectors())
-        return cls(n, parts, goods)
-
-    def apply(self, tariffs: FloatArray, x: FloatArray) -> FloatArray:
-        out = np.array(tariffs, dtype=np.float64)
-        for i in self.partners:
-            out[self.importer, i, list(self.sectors)] = x
-        return out
-
-    def current(self, tariffs: FloatArray) -> FloatArray:
-        """The policy's current rates (mean over partners, by sector)."""
-        block = np.asarray(tariffs)[self.importer][np.ix_(self.partners, self.sectors)]
-        out: FloatArray = block.mean(axis=0)
-        return out
-
-    def curvature_scale(self, baseline: Baseline) -> FloatArray:
-        """Scale of each rate for the optimiser: ``sqrt(theta_j M_j / I_n)``, with ``M_j`` the
-        importer's imports of sector ``j`` from the partners and ``I_n`` its income.
-
-        ``-theta_j M_j / I_n`` is the second derivative of real income in the sector's tariff in the
-        Harberger approximation (``dW ~ ... - 1/2 theta M t^2``); the Hessian of the objective is
-        close to diagonal, and in these units its diagonal is close to one (within a factor of four
-        on the sectors that carry 99 % of the imports, tested), so that L-BFGS-B sees a
-        well-conditioned problem
-        instead of one whose curvature spans five orders of magnitude across sectors
-        (docs/model.md, section 7.2).
-        """
-        flows = np.asarray(baseline.flows)[self.importer][np.ix_(self.partners, self.sectors)].sum(axis=0)
-        theta = np.asarray(baseline.theta)[list(self.sectors)]
-        curv = theta * flows / float(np.asarray(baseline.income)[self.importer])
-        floor = 1e-6 * float(curv.max()) if curv.max() > 0 else 1.0
-        out: FloatArray = np.sqrt(np.maximum(curv, floor))
-        return out
-
-    def directions(self, shape: tuple[int, ...]) -> list[FloatArray]:
-        dirs = []
-        for j in self.sectors:
-            d = np.zeros(shape)
-            d[self.importer, list(self.partners), j] = 1.0
-            dirs.append(d)
-        return dirs
-
-
 @dataclass(frozen=True, eq=False)
 class OptimalTariffs:
     """Result of :func:`optimal_tariffs`: the optimal rates and the world they make.
@@ -124,11 +70,20 @@ class OptimalTariffs:
     region : str
         The government setting the tariffs.
     partners : tuple of str
-        The partners they apply to (one rate per sector for all of them).
+        The partners they apply to.
     sectors : tuple of str
-        Goods sectors taxed.
+        Labels of the rates: the sectors taxed (instrument ``sector``), ``("uniform",)`` (one
+        rate on everything) or the partners (instrument ``partner``).
     rates : ndarray
-        Optimal tariffs by sector, ad valorem (0.5 = 50 %), read-only.
+        Optimal rates, ad-valorem levels (0.5 = 50 %; not additions to current rates), read-only.
+    traded : ndarray of bool
+        Whether each rate applies to a flow of the reference world; the others are not
+        applicable (the objective does not depend on them) and are reported as missing.
+    instrument : str
+        ``sector``, ``uniform`` or ``partner``; ``services``: whether services were taxable;
+        ``tax``: ``import`` (tariffs) or ``export`` (export taxes).
+    start : str
+        Where the optimiser started (``current rates`` or ``given rates``).
     objective, objective_start : float
         The government's objective ``G`` (log points, docs/model.md eq. 7.1) at the optimum and at the
         starting tariffs, relative to the reference baseline.
@@ -146,14 +101,32 @@ class OptimalTariffs:
     iterations: int
     seconds: float
     provenance: Provenance
+    traded: NDArray[np.bool_] | None = None
+    instrument: str = "sector"
+    services: bool = False
+    tax: str = "import"
+    start: str = "current rates"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rates", readonly(self.rates))
+        mask = np.ones(len(self.rates), dtype=bool) if self.traded is None else np.asarray(self.traded)
+        object.__setattr__(self, "traded", readonly(mask, dtype=bool))
 
     @property
     def tariffs(self) -> pd.Series:
-        """Optimal tariffs by sector, ad valorem (a new Series on every call)."""
-        return pd.Series(np.array(self.rates), index=pd.Index(self.sectors, name="sector"), name="tariff")
+        """Optimal rates (tariffs, or export taxes), ad valorem, missing where not applicable (no
+        flow in the reference world); a new Series on every call."""
+        rates = np.where(np.asarray(self.traded), self.rates, np.nan)
+        index = pd.Index(self.sectors, name="partner" if self.instrument == "partner" else "sector")
+        return pd.Series(rates, index=index, name="tariff" if self.tax == "import" else "export_tax")
+
+    @property
+    def _traded(self) -> list[bool]:
+        return [bool(t) for t in np.asarray(self.traded)]
+
+    @property
+    def _key(self) -> str:
+        return "tariffs_pct" if self.tax == "import" else "export_taxes_pct"
 
     @property
     def region_position(self) -> int:
@@ -171,8 +144,9 @@ class OptimalTariffs:
         return Result("optimal-tariff", self.equilibrium, self.equilibrium.baseline, "fixed")
 
     def summary(self) -> pd.DataFrame:
-        """Optimal tariff by sector, percent."""
-        return (100.0 * self.tariffs).rename("optimal_tariff_pct").to_frame()
+        """Optimal rate by sector (or partner), percent; ``NaN`` where not applicable."""
+        name = "optimal_tariff_pct" if self.tax == "import" else "optimal_export_tax_pct"
+        return (100.0 * self.tariffs).rename(name).to_frame()
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {"tariffs": self.summary(), "regions": self.result.regions_frame()}
@@ -182,7 +156,14 @@ class OptimalTariffs:
             {
                 "region": self.region,
                 "against": list(self.partners),
-                "tariffs_pct": dict(zip(self.sectors, 100.0 * self.rates, strict=True)),
+                self._key: dict(zip(self.sectors, 100.0 * self.tariffs.to_numpy(), strict=True)),
+                "not_applicable": [
+                    k for k, t in zip(self.sectors, np.asarray(self.traded), strict=True) if not t
+                ],
+                "instrument": self.instrument,
+                "tax": self.tax,
+                "services_taxable": self.services,
+                "start": self.start,
                 "objective_gain": self.objective_gain,
                 "objective_gain_pct": pct(self.objective_gain),
                 "welfare_pct": float(
@@ -191,6 +172,8 @@ class OptimalTariffs:
                 "iterations": self.iterations,
                 "seconds": self.seconds,
                 "units": {
+                    self._key: "levels in percent (not additions); null: not applicable, "
+                    "no flow in the reference world",
                     "objective_gain": "log points of the government's objective",
                     "objective_gain_pct": "percent of real income, equivalent",
                     "welfare_pct": "percent change of real income against the baseline",
@@ -202,11 +185,16 @@ class OptimalTariffs:
         return out
 
     def report(self) -> Report:
+        what = "tariffs" if self.tax == "import" else "export taxes"
         title = (
-            f"optimal tariffs of {self.region} on {', '.join(self.partners)}; objective gain "
-            f"{pct(self.objective_gain):.3f} % (real-income equivalent)\n{self.provenance.describe()}"
+            f"optimal {what} of {self.region} on {', '.join(self.partners)} ({self.instrument} "
+            f"instrument{', services taxable' if self.services else ''}); objective gain "
+            f"{pct(self.objective_gain):.3f} % (real-income equivalent)\n{self.provenance.describe()}\n"
+            f"rates are levels in percent, not additions; the optimiser started from {self.start}"
         )
-        notes = (f"optimiser: {self.iterations} iterations, {self.seconds:.1f} s",)
+        notes: tuple[str, ...] = (f"optimiser: {self.iterations} iterations, {self.seconds:.1f} s",)
+        if not np.all(self.traded):
+            notes += ("n/a: no flow in the reference world, the rate does not matter",)
         return Report(title, (Section("", self.summary()),), notes)
 
 
@@ -220,8 +208,13 @@ def optimal_tariffs(
     start: FloatArray | None = None,
     solver: SolverOptions | None = None,
     reuse: Reuse | None = None,
+    instrument: str = "sector",
+    services: bool = False,
+    tax: str = "import",
+    sectors: Sequence[str] | None = None,
+    progress: ProgressFn | None = None,
 ) -> OptimalTariffs:
-    """Tariffs by goods sector that maximise ``government``'s objective, others' policy given
+    """Tariffs (or export taxes) that maximise ``government``'s objective, others' policy given
     (docs/model.md, eq. 7.2; the gradient is eq. 6.3).
 
     Parameters
@@ -243,6 +236,16 @@ def optimal_tariffs(
     reuse : Reuse, optional
         Work carried over from earlier solves on the same baseline (a war's best responses):
         the sensitivity factors and the last equilibrium state; updated in place.
+    instrument : {"sector", "uniform", "partner"}
+        One rate per sector, one rate on everything, or one per partner (:data:`INSTRUMENTS`).
+    services : bool
+        Whether services are taxable too (default: goods only).
+    tax : {"import", "export"}
+        Tariffs on imports from ``partners``, or taxes on exports to them (:data:`TAXES`).
+    sectors : sequence of str, optional
+        The taxed sectors (default: goods, or every sector with ``services``).
+    progress : ProgressFn, optional
+        Called after every iteration of the optimiser.
 
     Raises
     ------
@@ -252,14 +255,13 @@ def optimal_tariffs(
     opts = options or OptimizerOptions()
     upper, gtol = opts.upper, opts.gtol
     t0 = time.perf_counter()
-    policy = TariffPolicy.of(baseline, government.region, partners)
+    policy = TariffPolicy.of(baseline, government.region, partners, instrument, services, tax, sectors)
     base_shocks = shocks or Shocks(tariffs=np.array(baseline.tariffs))
-    base_tariffs = base_shocks.tariff_levels(baseline)
     g = government.objective(baseline)
     dirs = policy.directions(baseline.flows.shape)
 
     def shocks_at(x: FloatArray) -> Shocks:
-        return base_shocks.with_tariffs(policy.apply(base_tariffs, x))
+        return policy.shocks_with(baseline, base_shocks, x)
 
     oracle = ObjectiveOracle(
         baseline,
@@ -277,8 +279,16 @@ def optimal_tariffs(
         val, grad, _ = oracle(y / s)
         return -SCALE * float(val[0]), -SCALE * grad[0] / s
 
-    x0 = policy.current(base_tariffs) if start is None else np.asarray(start, dtype=np.float64)
+    x0 = policy.current(baseline, base_shocks) if start is None else np.asarray(start, dtype=np.float64)
     v0 = -value_and_grad(x0 * s)[0] / SCALE
+    report = progress or no_progress
+    done = [0]
+    task = f"optimal {'tariffs' if tax == 'import' else 'export taxes'} of {government.region}"
+
+    def step(_: FloatArray) -> None:
+        done[0] += 1
+        report(f"{task}: iteration {done[0]}", done[0], opts.max_iter)
+
     out = scipy.optimize.minimize(
         value_and_grad,
         np.clip(x0, 0.0, upper) * s,
@@ -287,6 +297,7 @@ def optimal_tariffs(
         bounds=[(0.0, upper * sk) for sk in s],
         # |d/dx| <= gtol in every sector when |d/dy| <= gtol / max(s)
         options={"gtol": gtol / float(s.max()), "maxiter": opts.max_iter, "ftol": 1e-15},
+        callback=step,
     )
     # L-BFGS-B reports an "abnormal" line search when it reaches the noise floor of the
     # equilibrium solves (tolerance 1e-11); that is a converged answer if the gradient is small.
@@ -303,7 +314,7 @@ def optimal_tariffs(
     _, _, eq = oracle(x)
     if reuse is not None:
         reuse.state = np.asarray(eq.state)
-    sectors = [baseline.sectors[j] for j in policy.sectors]
+    sectors = policy.labels(baseline)
     log.debug("optimal tariffs of %s: %d iterations, %s", government.region, out.nit, out.message)
     partner_names = tuple(baseline.regions[i] for i in policy.partners)
     return OptimalTariffs(
@@ -323,6 +334,15 @@ def optimal_tariffs(
                 "optimizer": opts.to_dict(),
                 "government": government.describe(),
                 "partners": list(partner_names),
+                "instrument": instrument,
+                "tax": tax,
+                "services_taxable": services,
+                "sectors": list(policy.labels(baseline)) if instrument == "sector" else None,
             },
         ),
+        traded=policy.traded(baseline),
+        instrument=instrument,
+        services=services,
+        tax=tax,
+        start="current rates" if start is None else "given rates",
     )

@@ -24,12 +24,13 @@ import pandas as pd
 import scipy.optimize
 from numpy.typing import NDArray
 
-from tradetalks.analyses.optimal import TariffPolicy, projected_gradient
+from tradetalks.analyses.optimal import projected_gradient
 from tradetalks.analyses.options import TALKS_SOLUTIONS, TalksOptions
 from tradetalks.analyses.war import Player
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError, ScenarioError
 from tradetalks.model import ObjectiveOracle, Shocks, objective_values, solve_equilibrium
+from tradetalks.progress import ProgressFn, no_progress
 from tradetalks.results import Provenance, Report, Result, Section, json_safe
 from tradetalks.results.common import long_tariffs, pct, readonly, region_records
 
@@ -63,6 +64,11 @@ class Talks:
         Each party's objective at the disagreement point (log points against the baseline).
     result : Result
         The world at the agreed tariffs, relative to the baseline.
+    traded : ndarray of bool (sectors, parties)
+        Whether each rate applies to a flow of the reference world (others are not applicable).
+    start : str
+        Where the optimiser started: ``current tariffs``, ``free trade`` (the feasible one with
+        the larger Nash product) or ``equal gains``.
     """
 
     solution: str
@@ -76,16 +82,23 @@ class Talks:
     iterations: int
     seconds: float
     provenance: Provenance
+    traded: NDArray[np.bool_] | None = None
+    start: str = "current tariffs"
 
     def __post_init__(self) -> None:
+        mask = np.ones(np.shape(self.rates), dtype=bool) if self.traded is None else np.asarray(self.traded)
+        object.__setattr__(self, "traded", readonly(mask, dtype=bool))
         for name in ("rates", "gain_values", "disagreement_values"):
             object.__setattr__(self, name, readonly(getattr(self, name)))
 
     @property
     def tariffs(self) -> pd.DataFrame:
-        """Agreed tariffs, sector x party, ad valorem (a new frame on every call)."""
+        """Agreed tariffs, sector x party, ad valorem; missing where not applicable (no imports in
+        the reference world); a new frame on every call."""
         return pd.DataFrame(
-            np.array(self.rates), index=pd.Index(self.sectors, name="sector"), columns=list(self.parties)
+            np.where(np.asarray(self.traded), self.rates, np.nan),
+            index=pd.Index(self.sectors, name="sector"),
+            columns=list(self.parties),
         )
 
     @property
@@ -103,7 +116,9 @@ class Talks:
         return self.result.regions_frame()[["welfare_pct", "real_wage_pct", "exports_pct", "imports_pct"]]
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        tariffs = long_tariffs(self.rates, self.sectors, self.parties, "party", "agreed_tariff_pct")
+        tariffs = long_tariffs(
+            self.tariffs.to_numpy(), self.sectors, self.parties, "party", "agreed_tariff_pct"
+        )
         gains = pd.DataFrame(
             {"gain_pct": pct(self.gain_values), "disagreement_pct": pct(self.disagreement_values)},
             index=pd.Index(self.parties, name="party"),
@@ -121,6 +136,7 @@ class Talks:
                 "disagreement_pct": dict(zip(self.parties, pct(self.disagreement_values), strict=True)),
                 "tariffs_pct": {p: dict(zip(self.sectors, 100.0 * t[p].to_numpy(), strict=True)) for p in t},
                 "regions": region_records(self.summary()),
+                "start": self.start,
                 "iterations": self.iterations,
                 "seconds": self.seconds,
                 "units": {
@@ -139,7 +155,8 @@ class Talks:
         title = (
             f"{self.solution} talks between {self.parties[0]} and {self.parties[1]} from '{self.threat}': "
             f"gains over the disagreement point {gains}\n{self.provenance.describe()}\n"
-            "(percent changes against the baseline)"
+            f"(percent changes against the baseline; agreed tariffs are levels, not additions; the "
+            f"optimiser started from {self.start}; n/a: no flow in the reference world)"
         )
         return Report(
             title,
@@ -156,6 +173,7 @@ def bargain(
     *,
     options: TalksOptions | None = None,
     threat: str = "custom",
+    progress: ProgressFn | None = None,
 ) -> Talks:
     """Bargain over the two parties' tariffs on their targets, from ``disagreement`` (docs/model.md,
     eqs. 7.4-7.5).
@@ -175,6 +193,8 @@ def bargain(
         The solution concept (``nash`` or ``equal-gains``), bounds and iterations.
     threat : str
         A label of the disagreement point (recorded in the result).
+    progress : ProgressFn, optional
+        Called after every iteration of the optimiser.
     """
     opts = options or TalksOptions()
     solution, upper, max_iter = opts.solution, opts.upper, opts.max_iter
@@ -182,18 +202,22 @@ def bargain(
         raise ScenarioError("talks need exactly two parties")
     t0 = time.perf_counter()
     current = shocks or Shocks(tariffs=np.array(baseline.tariffs))
-    policies = [TariffPolicy.of(baseline, p.government.region, p.targets) for p in parties]
-    sizes = [len(p.sectors) for p in policies]
+    policies = [p.policy(baseline) for p in parties]
+    if len({pol.labels(baseline) for pol in policies}) > 1:
+        raise ScenarioError(
+            "talks: both parties need the same rates (instrument sector or uniform, same taxed sectors)"
+        )
+    sizes = [p.size for p in policies]
     objectives = [p.government.objective(baseline) for p in parties]
     d_eq = solve_equilibrium(baseline, disagreement)
     d = objective_values(d_eq, objectives)
     dirs = [d_ for pol in policies for d_ in pol.directions(baseline.flows.shape)]
 
     def shocks_at(x: FloatArray) -> Shocks:
-        tariffs = current.tariff_levels(baseline)
+        out = current
         for pol, part in zip(policies, np.split(x, np.cumsum(sizes)[:-1]), strict=True):
-            tariffs = pol.apply(tariffs, part)
-        return current.with_tariffs(tariffs)
+            out = pol.shocks_with(baseline, out, part)
+        return out
 
     oracle = ObjectiveOracle(baseline, shocks_at, dirs, objectives)
     # the optimiser works on y = s x, where each party's objective has a curvature of about one in every
@@ -206,7 +230,7 @@ def bargain(
 
     bounds = [(0.0, upper * sk) for sk in s]
     lower, top = np.zeros_like(s), upper * s
-    y_d = np.concatenate([pol.current(disagreement.tariff_levels(baseline)) for pol in policies]) * s
+    y_d = np.concatenate([pol.current(baseline, disagreement) for pol in policies]) * s
 
     def maximise(fun: Callable[[FloatArray], tuple[float, FloatArray]], y0: FloatArray) -> FloatArray:
         """L-BFGS-B on ``-fun`` in the scaled rates; raises if it stops short.
@@ -225,6 +249,7 @@ def bargain(
                 method="L-BFGS-B",
                 bounds=bounds,
                 options={"gtol": GTOL, "maxiter": max_iter, "ftol": 1e-14},
+                callback=on_iteration,
             )
             counts[0] += int(out.nit)
             y = np.asarray(out.x)
@@ -247,7 +272,13 @@ def bargain(
         )
 
     counts = [0]
-    y_now = np.concatenate([pol.current(current.tariff_levels(baseline)) for pol in policies]) * s
+    steps = [0]
+
+    def on_iteration(_: FloatArray) -> None:
+        steps[0] += 1
+        (progress or no_progress)(f"trade talks ({solution}): iteration {steps[0]}", steps[0], None)
+
+    y_now = np.concatenate([pol.current(baseline, current) for pol in policies]) * s
 
     def equal_gains(y_start: FloatArray) -> FloatArray:
         # Equal gains (Ossa 2014): the largest gains that are equal, max (g0 + g1) / 2 s.t.
@@ -289,6 +320,7 @@ def bargain(
     starts = [y_now, np.zeros_like(y_now)] if solution == "nash" else []
     feasible = [(float(np.log(g).sum()), k) for k, y0 in enumerate(starts) if np.all((g := gains(y0)[0]) > 0)]
     y_eq = starts[max(feasible)[1]] if feasible else equal_gains(y_d)
+    start = ("current tariffs", "free trade")[max(feasible)[1]] if feasible else "equal gains"
     y = y_eq
     if solution == "nash":
         if np.any(gains(y)[0] <= 0):
@@ -320,7 +352,7 @@ def bargain(
         solution=solution,
         threat=threat,
         parties=names,
-        sectors=tuple(baseline.sectors[j] for j in policies[0].sectors),
+        sectors=policies[0].labels(baseline),
         rates=np.column_stack(np.split(x, np.cumsum(sizes)[:-1])),
         gain_values=g / SCALE,
         disagreement_values=d,
@@ -328,4 +360,6 @@ def bargain(
         iterations=iterations,
         seconds=time.perf_counter() - t0,
         provenance=provenance,
+        traded=np.column_stack([pol.traded(baseline) for pol in policies]),
+        start=start,
     )

@@ -23,8 +23,9 @@ from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.optimal import Reuse, TariffPolicy, optimal_tariffs
 from tradetalks.analyses.options import WarOptions
 from tradetalks.baseline import Baseline
-from tradetalks.errors import ConvergenceError
+from tradetalks.errors import ConvergenceError, ScenarioError
 from tradetalks.model import Shocks, solve_equilibrium
+from tradetalks.progress import ProgressFn, no_progress
 from tradetalks.results import Provenance, Report, Result, Section, json_safe
 from tradetalks.results.common import long_tariffs, readonly, region_records
 
@@ -34,10 +35,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Player:
-    """A government and the regions its tariffs target (``others``: everyone)."""
+    """A government, the regions its tariffs target (``others``: everyone) and its instrument
+    (``sector``: one rate per sector; ``uniform``: one rate; ``services``: services taxable too)."""
 
     government: Government
     targets: tuple[str, ...] | str = "others"
+    instrument: str = "sector"
+    services: bool = False
+
+    def policy(self, baseline: Baseline) -> TariffPolicy:
+        return TariffPolicy.of(baseline, self.government.region, self.targets, self.instrument, self.services)
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,16 +76,22 @@ class NashWar:
     max_change: float
     seconds: float
     provenance: Provenance
+    traded: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
+        mask = np.ones(np.shape(self.rates), dtype=bool) if self.traded is None else np.asarray(self.traded)
+        object.__setattr__(self, "traded", readonly(mask, dtype=bool))
         object.__setattr__(self, "rates", readonly(self.rates))
         object.__setattr__(self, "objective_values", readonly(self.objective_values))
 
     @property
     def tariffs(self) -> pd.DataFrame:
-        """Nash tariffs, sector x player, ad valorem (a new frame on every call)."""
+        """Nash tariffs, sector x player, ad valorem; missing where not applicable (no imports in the
+        reference world); a new frame on every call."""
         return pd.DataFrame(
-            np.array(self.rates), index=pd.Index(self.sectors, name="sector"), columns=list(self.players)
+            np.where(np.asarray(self.traded), self.rates, np.nan),
+            index=pd.Index(self.sectors, name="sector"),
+            columns=list(self.players),
         )
 
     @property
@@ -93,7 +106,9 @@ class NashWar:
         return out.join(mean)
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        tariffs = long_tariffs(self.rates, self.sectors, self.players, "player", "nash_tariff_pct")
+        tariffs = long_tariffs(
+            self.tariffs.to_numpy(), self.sectors, self.players, "player", "nash_tariff_pct"
+        )
         return {"regions": self.summary(), "tariffs": tariffs}
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,7 +136,9 @@ class NashWar:
     def report(self) -> Report:
         title = (
             f"Nash tariff war among {', '.join(self.players)}: {self.rounds} rounds\n"
-            f"{self.provenance.describe()}\n(percent changes against the baseline)"
+            f"{self.provenance.describe()}\n(percent changes against the baseline; Nash tariffs are "
+            "levels, not additions; best responses started from the current tariffs; n/a: no flow in "
+            "the reference world)"
         )
         return Report(
             title,
@@ -139,6 +156,7 @@ def nash_war(
     shocks: Shocks | None = None,
     *,
     options: WarOptions | None = None,
+    progress: ProgressFn | None = None,
 ) -> NashWar:
     """Iterate best responses of ``players`` to a fixed point (docs/model.md, eq. 7.3).
 
@@ -151,6 +169,8 @@ def nash_war(
         Policy of everyone else (default: the baseline's).
     options : WarOptions, optional
         Tolerance, most rounds and the best responses' optimiser options.
+    progress : ProgressFn, optional
+        Called after every best response (steps: best responses, out of ``max_rounds`` rounds).
 
     Raises
     ------
@@ -161,8 +181,12 @@ def nash_war(
     tol, max_rounds = opts.tol, opts.max_rounds
     t0 = time.perf_counter()
     current = shocks or Shocks(tariffs=np.array(baseline.tariffs))
-    policies = [TariffPolicy.of(baseline, p.government.region, p.targets) for p in players]
-    rates = [pol.current(current.tariff_levels(baseline)) for pol in policies]
+    policies = [p.policy(baseline) for p in players]
+    if len({pol.labels(baseline) for pol in policies}) > 1:
+        raise ScenarioError(
+            "war: every player needs the same rates (instrument sector or uniform, same taxed sectors)"
+        )
+    rates = [pol.current(baseline, current) for pol in policies]
     change = np.inf
     rounds = 0
     reuse = Reuse()  # sensitivity factors and the last state, shared by every best response
@@ -177,11 +201,19 @@ def nash_war(
                 options=opts.optimizer,
                 start=rates[k],
                 reuse=reuse,
+                instrument=player.instrument,
+                services=player.services,
             )
-            new = br.tariffs.to_numpy()
+            new = np.array(br.rates)
             change = max(change, float(np.max(np.abs(new - rates[k]))))
             rates[k] = new
-            current = current.with_tariffs(pol.apply(current.tariff_levels(baseline), new))
+            current = pol.shocks_with(baseline, current, new)
+            (progress or no_progress)(
+                f"Nash war, round {rounds}: best response of {player.government.region} "
+                f"(largest change {change:.1e})",
+                (rounds - 1) * len(players) + k + 1,
+                max_rounds * len(players),
+            )
         log.info("Nash war round %d: largest tariff change %.2e", rounds, change)
         if change <= tol:
             break
@@ -192,7 +224,7 @@ def nash_war(
             residual=change,
         )
     result = Result("nash-war", solve_equilibrium(baseline, current), baseline, "fixed")
-    sectors = tuple(baseline.sectors[j] for j in policies[0].sectors)
+    sectors = policies[0].labels(baseline)
     names = tuple(p.government.region for p in players)
     values = np.array([p.government.value(result) for p in players])
     provenance = Provenance.of(
@@ -200,7 +232,15 @@ def nash_war(
         "war",
         options={
             "war": opts.to_dict(),
-            "players": [{"government": p.government.describe(), "targets": p.targets} for p in players],
+            "players": [
+                {
+                    "government": p.government.describe(),
+                    "targets": p.targets,
+                    "instrument": p.instrument,
+                    "services_taxable": p.services,
+                }
+                for p in players
+            ],
         },
     )
     return NashWar(
@@ -213,4 +253,5 @@ def nash_war(
         change,
         time.perf_counter() - t0,
         provenance,
+        traded=np.column_stack([pol.traded(baseline) for pol in policies]),
     )

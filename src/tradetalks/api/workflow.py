@@ -49,8 +49,11 @@ from tradetalks.api.run import ScenarioRun
 from tradetalks.api.solve import solve
 from tradetalks.baseline import Baseline
 from tradetalks.data.horizons import HORIZONS, LONG, at_horizon
+from tradetalks.data.products import PRODUCTS
+from tradetalks.data.splits import split_baseline
 from tradetalks.errors import OptionsError, ScenarioError
 from tradetalks.model import CLOSURES, Shocks, SolverOptions
+from tradetalks.progress import ProgressFn
 from tradetalks.results import Result
 
 #: ``threat`` value of :func:`talks` that bargains from the parties' Nash tariff war.
@@ -123,13 +126,25 @@ def _alongside(horizon: str, alongside: Sequence[str] | None) -> tuple[str, ...]
 
 
 def _strategy_baseline(
-    baseline: BaselineLike, date: str | None, elasticities: str | None, closure: str, horizon: str
+    baseline: BaselineLike,
+    date: str | None,
+    elasticities: str | None,
+    closure: str,
+    horizon: str,
+    products: Sequence[str] | str | None = None,
 ) -> Baseline:
-    """The reference world of the strategy calls: loaded, with its elasticities, dated, closed, at
-    its horizon."""
+    """The reference world of the strategy calls: loaded, with its elasticities, its ``products``
+    split out, dated, closed, at its horizon."""
     if horizon not in HORIZONS:
         raise OptionsError(f"horizon={horizon!r}; allowed: {', '.join(HORIZONS)}")
-    return at_horizon(closed(dated(baseline_of(baseline, elasticities=elasticities), date), closure), horizon)
+    base = baseline_of(baseline, elasticities=elasticities)
+    if products:
+        names = regions_list(products, "products") if isinstance(products, str) else list(products)
+        unknown = [p for p in names if p not in PRODUCTS]
+        if unknown:
+            raise OptionsError(f"products: unknown {', '.join(unknown)}; allowed: {', '.join(PRODUCTS)}")
+        base = split_baseline(base, [p for p in names if PRODUCTS[p].code not in base.sectors])
+    return at_horizon(closed(dated(base, date), closure), horizon)
 
 
 def optimal_tariff(
@@ -143,8 +158,15 @@ def optimal_tariff(
     objective: str = "welfare",
     horizon: str = LONG,
     options: OptimizerOptions | None = None,
+    instrument: str = "sector",
+    services: bool = False,
+    tax: str = "import",
+    sectors: Sequence[str] | str | None = None,
+    products: Sequence[str] | str | None = None,
+    progress: ProgressFn | None = None,
 ) -> OptimalTariffs:
-    """A government's optimal tariffs by goods sector on one partner or several (docs/model.md, eq. 7.2).
+    """A government's optimal tariffs (or export taxes) on one partner or several (docs/model.md,
+    eq. 7.2).
 
     Parameters
     ----------
@@ -157,17 +179,46 @@ def optimal_tariff(
     baseline, date, elasticities, closure, horizon
         As for :func:`run` (``date=None``: the data year's applied tariffs).
     options : OptimizerOptions, optional
+    instrument : {"sector", "uniform", "partner"}
+        One rate per sector (default), one rate on everything taxed, or one per partner
+        (``partner``: optimal tariffs only).
+    services : bool
+        Whether services are taxable too (default: goods only).
+    tax : {"import", "export"}
+        Tariffs on imports from ``against``, or taxes on exports to them.
+    sectors : str or sequence of str, optional
+        The taxed sector codes (``"C24"``, ``"C24,C26"``; default: goods, or all with ``services``).
+    products : str or sequence of str, optional
+        Products split out of their sectors first (``"rare-earth-magnets"``: their codes, such as
+        ``C27_REM``, can then be taxed on their own).
+    progress : ProgressFn, optional
+        Called after every iteration (the CLI draws a progress bar on stderr).
     """
-    base = _strategy_baseline(baseline, date, elasticities, closure, horizon)
+    base = _strategy_baseline(baseline, date, elasticities, closure, horizon, products)
     partners = against if against in ("others", "all") else tuple(regions_list(against, "against"))
-    return optimal_tariffs(base, government_of(base, region, objective), partners, options=options)
+    taxed = None if sectors is None else tuple(regions_list(sectors, "sectors"))
+    return optimal_tariffs(
+        base,
+        government_of(base, region, objective),
+        partners,
+        options=options,
+        instrument=instrument,
+        services=services,
+        tax=tax,
+        sectors=taxed,
+        progress=progress,
+    )
 
 
-def _players(base: Baseline, names: Sequence[str], bilateral: bool, objective: str) -> list[Player]:
+def _players(
+    base: Baseline, names: Sequence[str], bilateral: bool, objective: str, instrument: str, services: bool
+) -> list[Player]:
     return [
         Player(
             government_of(base, n, objective),
             tuple(m for m in names if m != n) if bilateral else "others",
+            instrument,
+            services,
         )
         for n in names
     ]
@@ -184,6 +235,9 @@ def war(
     objective: str = "welfare",
     horizon: str = LONG,
     options: WarOptions | None = None,
+    instrument: str = "sector",
+    services: bool = False,
+    progress: ProgressFn | None = None,
 ) -> NashWar:
     """A Nash tariff war among ``players`` by iterated best responses (docs/model.md, eq. 7.3).
 
@@ -196,10 +250,18 @@ def war(
     baseline, date, elasticities, closure, objective, horizon
         As for :func:`optimal_tariff`.
     options : WarOptions, optional
+    instrument : {"sector", "uniform", "partner"}
+        One rate per sector (default), one rate on everything taxed, or (``partner``: optimal
+        tariffs only).
+    services : bool
+        Whether services are taxable too (default: goods only).
+    progress : ProgressFn, optional
+        Called after every best response.
     """
     base = _strategy_baseline(baseline, date, elasticities, closure, horizon)
     names = regions_list(players, "players")
-    return nash_war(base, _players(base, names, bilateral, objective), options=options)
+    war_players = _players(base, names, bilateral, objective, instrument, services)
+    return nash_war(base, war_players, options=options, progress=progress)
 
 
 def talks(
@@ -214,6 +276,9 @@ def talks(
     horizon: str = LONG,
     options: TalksOptions | None = None,
     war_options: WarOptions | None = None,
+    instrument: str = "sector",
+    services: bool = False,
+    progress: ProgressFn | None = None,
 ) -> Talks:
     """Two parties bargain over the tariffs they levy on each other (docs/model.md, eqs. 7.4-7.5).
 
@@ -230,6 +295,12 @@ def talks(
         The solution concept (``nash`` or ``equal-gains``), bounds and iterations.
     war_options : WarOptions, optional
         Options of the Nash war when ``threat="war"``.
+    instrument : {"sector", "uniform"}
+        What the parties bargain over: tariffs by sector (default) or one uniform rate each.
+    services : bool
+        Whether services tariffs are on the table too (default: goods only).
+    progress : ProgressFn, optional
+        Called after every iteration (and every best response of a war threat).
     """
     names = regions_list(parties, "parties")
     if len(names) != 2:
@@ -239,13 +310,16 @@ def talks(
     if threat_scenario is not None:
         base = threat_scenario.prepare(base)  # its products split out and its date, at the long run
     base = at_horizon(base, horizon)
-    players = [Player(government_of(base, a, objective), (b,)) for a, b in (names, names[::-1])]
+    players = [
+        Player(government_of(base, a, objective), (b,), instrument, services) for a, b in (names, names[::-1])
+    ]
     if threat_scenario is None:
-        disagreement: Shocks = nash_war(base, players, options=war_options).result.equilibrium.shocks
+        war_result = nash_war(base, players, options=war_options, progress=progress)
+        disagreement: Shocks = war_result.result.equilibrium.shocks
         label = WAR
     else:
         disagreement, label = threat_scenario.compile(base), threat_scenario.name
-    return bargain(base, players, disagreement, options=options, threat=label)
+    return bargain(base, players, disagreement, options=options, threat=label, progress=progress)
 
 
 def deals(
@@ -259,6 +333,7 @@ def deals(
     horizon: str = LONG,
     solver: SolverOptions | None = None,
     options: DealOptions | None = None,
+    progress: ProgressFn | None = None,
 ) -> DealTable:
     """Solve every package of a deal space and bargain over them (docs/model.md, sections 7.5-7.6).
 
@@ -275,6 +350,8 @@ def deals(
     options : DealOptions, optional
         Workers, discount factors of the alternating-offers game, the tolerance below which two
         outcomes are the same, a cache folder.
+    progress : ProgressFn, optional
+        Called after every package solved.
     """
     if horizon not in HORIZONS:
         raise OptionsError(f"horizon={horizon!r}; allowed: {', '.join(HORIZONS)}")
@@ -282,7 +359,13 @@ def deals(
         raise OptionsError(f"closure={closure!r}; allowed: {', '.join(CLOSURES)}")
     base = baseline_of(baseline, mapping=mapping, elasticities=elasticities)
     return solve_deal_space(
-        base, deal_space_of(space, date), options=options, horizon=horizon, closure=closure, solver=solver
+        base,
+        deal_space_of(space, date),
+        options=options,
+        horizon=horizon,
+        closure=closure,
+        solver=solver,
+        progress=progress,
     )
 
 

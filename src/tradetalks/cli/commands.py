@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import tradetalks.api as api
 from tradetalks.analyses.objectives import OBJECTIVE_PRESETS
 from tradetalks.analyses.options import TALKS_SOLUTIONS, DealOptions, TalksOptions
+from tradetalks.analyses.policy import INSTRUMENTS, TAXES
 from tradetalks.cli import allies, tariffs
+from tradetalks.cli.progress import stderr_progress
 from tradetalks.cli.render import FORMATS, render
 from tradetalks.data.catalog import describe_baseline, shipped_baselines
 from tradetalks.data.horizons import HORIZONS
 from tradetalks.errors import OptionsError
 from tradetalks.model import CLOSURES
+from tradetalks.progress import ProgressFn
 from tradetalks.scenarios import builtin_names, load_scenario
 
 ELASTICITIES_HELP = "published trade-elasticity set: CP (default), BSY, FGO, GYY, IS, LL, Shap, U4"
@@ -40,11 +44,23 @@ def _common(p: argparse.ArgumentParser, date_default: str) -> None:
     p.add_argument("--format", default="table", choices=FORMATS)
 
 
-def _policy(p: argparse.ArgumentParser) -> None:
+def _policy(p: argparse.ArgumentParser, instruments: tuple[str, ...] = ("sector", "uniform")) -> None:
     """Options shared by the commands that optimise tariffs."""
     _common(p, "the data year's applied tariffs")
     p.add_argument("--closure", default="fixed", choices=CLOSURES)
     p.add_argument("--objective", default="welfare", choices=OBJECTIVE_PRESETS, help=OBJECTIVE_HELP)
+    p.add_argument(
+        "--instrument",
+        default="sector",
+        choices=instruments,
+        help="one rate per sector (default), one uniform rate on everything taxed"
+        + (", or one rate per partner" if "partner" in instruments else ""),
+    )
+    p.add_argument(
+        "--services",
+        action="store_true",
+        help="services are taxable too (default: goods only; customs do not see most services trade)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -83,7 +99,20 @@ def parser() -> argparse.ArgumentParser:
     opt = sub.add_parser("optimal-tariff", help="a government's optimal tariffs by sector")
     opt.add_argument("region", nargs="?", default="USA")
     opt.add_argument("--against", default="CHN", help="partner code(s), comma-separated, or 'others'")
-    _policy(opt)
+    _policy(opt, INSTRUMENTS)
+    opt.add_argument(
+        "--tax",
+        default="import",
+        choices=TAXES,
+        help="tariffs on imports from the partners (default) or taxes on exports to them",
+    )
+    opt.add_argument("--sectors", default=None, help="taxed sector codes, comma-separated (default: goods)")
+    opt.add_argument(
+        "--products",
+        default=None,
+        help="products to split out of their sectors first, comma-separated (rare-earth-magnets, "
+        "semiconductors, soybeans, ...); their codes (C27_REM) can then be --sectors",
+    )
 
     war = sub.add_parser("war", help="Nash tariff war among players (iterated best responses)")
     war.add_argument("players", nargs="?", default="USA,CHN", help="comma-separated region codes")
@@ -153,23 +182,41 @@ def cmd_run(args: argparse.Namespace) -> str:
 
 def _policy_args(args: argparse.Namespace) -> dict[str, Any]:
     """The arguments every tariff-optimising command passes on as they are."""
-    keys = ("baseline", "date", "elasticities", "closure", "objective", "horizon")
+    keys = ("baseline", "date", "elasticities", "closure", "objective", "horizon", "instrument", "services")
     return {k: getattr(args, k) for k in keys}
 
 
+def _progress(args: argparse.Namespace) -> AbstractContextManager[ProgressFn]:
+    """A progress bar on stderr, silent with ``--format json``."""
+    return stderr_progress(args.format != "json")
+
+
 def cmd_optimal(args: argparse.Namespace) -> str:
-    result = api.optimal_tariff(args.region, args.against, **_policy_args(args))
+    with _progress(args) as progress:
+        result = api.optimal_tariff(
+            args.region,
+            args.against,
+            tax=args.tax,
+            sectors=args.sectors,
+            products=args.products,
+            progress=progress,
+            **_policy_args(args),
+        )
     return render(result, args.format, ("tariffs",))
 
 
 def cmd_war(args: argparse.Namespace) -> str:
-    result = api.war(args.players, bilateral=args.bilateral, **_policy_args(args))
+    with _progress(args) as progress:
+        result = api.war(args.players, bilateral=args.bilateral, progress=progress, **_policy_args(args))
     return render(result, args.format, ("regions", "tariffs"))
 
 
 def cmd_talks(args: argparse.Namespace) -> str:
     options = TalksOptions(solution=args.solution)
-    result = api.talks(args.parties, threat=args.threat, options=options, **_policy_args(args))
+    with _progress(args) as progress:
+        result = api.talks(
+            args.parties, threat=args.threat, options=options, progress=progress, **_policy_args(args)
+        )
     return render(result, args.format, ("regions", "tariffs"))
 
 
@@ -192,16 +239,18 @@ def cmd_deals(args: argparse.Namespace) -> str:
     cache = None if args.cache_dir is None else Path(args.cache_dir)
     tie = {} if args.tie_tol is None else {"tie_tol": args.tie_tol}
     options = DealOptions(workers=args.workers, cache_dir=cache, **_discount(args.discount), **tie)
-    result = api.deals(
-        args.space,
-        baseline=args.baseline,
-        date=args.date,
-        elasticities=args.elasticities,
-        closure=args.closure,
-        mapping=args.mapping,
-        horizon=args.horizon,
-        options=options,
-    )
+    with _progress(args) as progress:
+        result = api.deals(
+            args.space,
+            baseline=args.baseline,
+            date=args.date,
+            elasticities=args.elasticities,
+            closure=args.closure,
+            mapping=args.mapping,
+            horizon=args.horizon,
+            options=options,
+            progress=progress,
+        )
     return render(result, args.format, ("packages",))
 
 

@@ -4,6 +4,7 @@ from tradetalks.model.decomposition import WelfareDecomposition, decompose, welf
 from tradetalks.model.equilibrium import Evaluation, System
 from tradetalks.model.sensitivity import (
     ObjectiveOracle,
+    PolicyDirection,
     SensitivitySolver,
     objective_gradient,
     objective_gradients,
@@ -26,6 +27,7 @@ __all__ = [
     "Evaluation",
     "FlowConstraint",
     "ObjectiveOracle",
+    "PolicyDirection",
     "SensitivitySolver",
     "Shocks",
     "SolverInfo",

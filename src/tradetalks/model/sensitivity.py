@@ -5,7 +5,8 @@ function theorem gives ``dz*/dp = (I - T_z)^-1 T_p``. Both Jacobians come from c
 differentiation of the same map (Squire and Trapp 1998; Martins, Sturdza and Alonso 2003):
 ``T_z v = Im T(z + i h v) / h`` with ``h = 1e-30`` is exact to machine precision (no
 subtractive cancellation). The state Jacobian is built by batches of directions; parameter
-directions are tariff changes, compiled into a complex :class:`System` each.
+directions are tariff and export-tax changes (:class:`PolicyDirection`), compiled into complex
+systems in batches.
 
 This is used for gradients of government objectives with respect to tariffs
 (:mod:`tradetalks.analyses.objectives`), and is checked against finite differences of full
@@ -249,7 +250,7 @@ def tariff_system_map(
 
 def objective_gradient(
     eq: Equilibrium,
-    directions: Sequence[FloatArray],
+    directions: Sequence[Direction],
     objective: Callable[[System, Evaluation], NDArray[np.generic]],
 ) -> tuple[float, FloatArray]:
     """Value and gradient of ``objective(evaluation at the solution)`` along tariff directions.
@@ -259,9 +260,8 @@ def objective_gradient(
     Parameters
     ----------
     eq : Equilibrium
-        A solved equilibrium (its ``state`` is ``z*``).
-    directions : sequence of (N, N, J) arrays
-        ``d t' / d p_k`` for each parameter ``p_k``.
+    directions : sequence of (N, N, J) arrays or PolicyDirection
+        ``d t' / d p_k`` for each parameter ``p_k`` (an array), or tariff and export-tax parts.
     objective : callable
         A scalar function ``objective(system, evaluation)``, written with numpy operations that
         accept complex numbers (``log``, ``exp``, sums, products).
@@ -278,16 +278,39 @@ def objective_gradient(
 BATCH_CELLS = 4_000_000
 
 
-def direction_maps(
-    fp: FixedPointMap, baseline: Baseline, shocks: Shocks, directions: Sequence[FloatArray]
-) -> list[tuple[int, FixedPointMap]]:
-    """The map with tariffs ``t' + i h d_k`` for every direction, a batch of systems at a time:
-    ``(first direction, map)`` per batch; each map's system carries a leading batch axis.
+@dataclasses.dataclass(frozen=True)
+class PolicyDirection:
+    """A direction of policy: ``d t' / d p`` (tariffs) and ``d e' / d p`` (export taxes), each
+    ``(N, N, J)`` or ``None`` (no change). A plain array as a direction means tariffs."""
 
-    The systems' arrays are ``X + i h dX/dt' d_k`` from the closed-form derivatives of eq. 2.2
-    (``A = pi (tau'/tau)^-theta ...``: ``dA = -theta A d / tau'``, and the tariff, producer and
-    export-tax shares ``A (1 - 1/tau')``, ``A / (tau' (1 + e'))``, ``A e' / (tau' (1 + e'))``),
-    which is what a complex step of the tariffs gives, without complex powers.
+    tariffs: FloatArray | None = None
+    export_taxes: FloatArray | None = None
+
+
+Direction = FloatArray | PolicyDirection
+
+
+def _split(direction: Direction, shape: tuple[int, ...]) -> tuple[FloatArray, FloatArray]:
+    if not isinstance(direction, PolicyDirection):
+        return np.asarray(direction, dtype=np.float64), np.zeros(shape)
+    zero = np.zeros(shape)
+    d = zero if direction.tariffs is None else np.asarray(direction.tariffs, dtype=np.float64)
+    x = zero if direction.export_taxes is None else np.asarray(direction.export_taxes, dtype=np.float64)
+    return d, x
+
+
+def direction_maps(
+    fp: FixedPointMap, baseline: Baseline, shocks: Shocks, directions: Sequence[Direction]
+) -> list[tuple[int, FixedPointMap]]:
+    """The map with policy ``(t', e') + i h (d_k, x_k)`` for every direction, a batch of systems at
+    a time: ``(first direction, map)`` per batch; each map's system carries a leading batch axis.
+
+    The systems' arrays are ``X + i h (dX/dt' d_k + dX/de' x_k)`` from the closed-form derivatives
+    of eq. 2.2: with ``g = d_k / tau' + x_k / (1 + e')`` (the change of ``ln kappa``),
+    ``dA = -theta A g``; the tariff share ``A (1 - 1/tau')`` moves by ``dA (1 - 1/tau') + A d_k /
+    tau'^2``, the producer share ``A / (tau' (1 + e'))`` by ``(dA - A g) / (tau' (1 + e'))`` and
+    the export-tax share ``A / tau' - producer`` by the difference. That is what a complex step of
+    the policy gives, without complex powers.
     """
     if fp.sys.wedges is not None or fp.sys.nests is not None:
         raise NotImplementedError("derivatives are available for tariff and export-tax shocks only")
@@ -301,16 +324,26 @@ def direction_maps(
     A = np.real(fp.sys.A)
     per = 2 * A.size
     size = max(1, BATCH_CELLS // per)
+    pairs = [_split(dk, A.shape) for dk in directions]
+    exports = any(np.any(x) for _, x in pairs)
     out = []
-    for start in range(0, len(directions), size):
-        d = np.stack(directions[start : start + size]) * finite
-        dA = -theta * A * d * inv_tau
-        d_inv_tau = -d * inv_tau * inv_tau
-        d_tariff = -(dA * inv_tau + A * d_inv_tau) + dA
-        d_prod = (dA * inv_tau + A * d_inv_tau) * inv_ex
+    for start in range(0, len(pairs), size):
+        d = np.stack([p[0] for p in pairs[start : start + size]]) * finite
+        x = np.stack([p[1] for p in pairs[start : start + size]]) * finite
+        g = d * inv_tau + x * inv_ex
+        dA = -theta * A * g
+        d_tariff = dA * (1.0 - inv_tau) + A * d * inv_tau * inv_tau
+        d_prod = (dA - A * g) * inv_tau * inv_ex
         buyer = fp.sys.buyer_side + 1j * STEP * np.stack([dA, d_tariff], axis=1)
-        sides = [d_prod] if fp.sys.seller_side.shape[0] == 1 else [d_prod, d_prod * (ex - 1.0)]
-        seller = fp.sys.seller_side + 1j * STEP * np.stack(sides, axis=1)
+        seller_side = fp.sys.seller_side
+        if exports and seller_side.shape[0] == 1:  # the export-tax share starts at zero
+            seller_side = np.concatenate([seller_side, np.zeros_like(seller_side)], axis=0)
+        if seller_side.shape[0] == 1:
+            sides = [d_prod]
+        else:
+            d_xtax = (dA - A * d * inv_tau) * inv_tau - d_prod
+            sides = [d_prod, d_xtax]
+        seller = seller_side + 1j * STEP * np.stack(sides, axis=1)
         sys = dataclasses.replace(fp.sys, buyer_side=buyer, seller_side=seller)
         out.append((start, dataclasses.replace(fp, sys=sys)))
     return out
@@ -318,7 +351,7 @@ def direction_maps(
 
 def objective_gradients(
     eq: Equilibrium,
-    directions: Sequence[FloatArray],
+    directions: Sequence[Direction],
     objectives: Sequence[Callable[[System, Evaluation], NDArray[np.generic]]],
     solver: SensitivitySolver | None = None,
 ) -> tuple[FloatArray, FloatArray]:
@@ -373,7 +406,7 @@ class ObjectiveOracle:
         self,
         baseline: Baseline,
         shocks_at: Callable[[FloatArray], Shocks],
-        directions: Sequence[FloatArray],
+        directions: Sequence[Direction],
         objectives: Sequence[Callable[[System, Evaluation], NDArray[np.generic]]],
         solver_options: SolverOptions | None = None,
         sensitivity: SensitivitySolver | None = None,

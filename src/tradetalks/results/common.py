@@ -10,7 +10,9 @@ Every result of the package (a scenario, optimal tariffs, a tariff war, trade ta
 * is immutable: arrays are read-only and frames are built anew (or copied) on every call.
 
 Units are uniform: a field named ``*_pct`` is a percent (``1.5`` is 1.5 %); every other
-number says its unit in the ``units`` entry of ``to_dict()``.
+number says its unit in the ``units`` entry of ``to_dict()``. A missing value (not applicable:
+a tariff on flows nobody trades, a cost per household without household data) is ``null`` in
+JSON and ``n/a`` in tables.
 """
 
 from __future__ import annotations
@@ -215,7 +217,9 @@ class Section:
         object.__setattr__(self, "frame", self.frame.copy())
 
     def to_text(self) -> str:
-        body = _rounded(self.frame).to_string(float_format=lambda v: f"{v:.{DECIMALS}f}", index=self.index)
+        body = _rounded(self.frame).to_string(
+            float_format=lambda v: f"{v:.{DECIMALS}f}", index=self.index, na_rep="n/a"
+        )
         return f"{self.caption}\n{body}" if self.caption else body
 
 
