@@ -14,7 +14,7 @@ import tradetalks as tt
 from tests.conftest import make_world
 from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.optimal import SCALE, TariffPolicy, optimal_tariffs
-from tradetalks.analyses.options import OptimizerOptions
+from tradetalks.analyses.options import OptimizerOptions, WarOptions
 from tradetalks.analyses.war import Player, nash_war
 from tradetalks.baseline import Baseline
 from tradetalks.errors import OptionsError, ScenarioError
@@ -203,11 +203,11 @@ def test_progress_is_reported(toy):
     calls: list[tuple[str, int, int | None]] = []
     optimal_tariffs(toy, Government("R0"), "others", progress=lambda *a: calls.append(a))
     assert calls and calls[-1][1] == len(calls) and "optimal tariffs of R0" in calls[0][0]
-    calls.clear()
-    nash_war(
-        toy, [Player(Government(r), "others") for r in ("R0", "R1")], progress=lambda *a: calls.append(a)
-    )
-    assert [c[1] for c in calls] == list(range(1, len(calls) + 1)) and "best response" in calls[0][0]
+    players = [Player(Government(r), "others") for r in ("R0", "R1")]
+    for method, words in (("joint", "Nash war (joint): evaluation"), ("best-response", "best response")):
+        calls.clear()
+        nash_war(toy, players, options=WarOptions(method=method), progress=lambda *a: calls.append(a))
+        assert [c[1] for c in calls] == list(range(1, len(calls) + 1)) and words in calls[0][0]
 
 
 def test_progress_bar_renders_on_stderr_and_json_is_silent(capsys):

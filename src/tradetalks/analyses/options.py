@@ -79,10 +79,14 @@ class WarOptions(Options):
     max_rounds : int
         Most rounds of best responses before :class:`~tradetalks.errors.ConvergenceError`.
     optimizer : OptimizerOptions
-        Options of each best response.
+        Options of each best response (and ``upper``, ``gtol`` of the joint solve).
+    method : {"joint", "best-response"}
+        Solve every player's first-order conditions at once (docs/model.md, eq. 7.3a; falls
+        back to best responses if it fails), or iterate best responses (eq. 7.3).
     """
 
     tol: float = Field(default=1e-4, gt=0.0, lt=1.0)
+    method: Literal["joint", "best-response"] = "joint"
     max_rounds: int = Field(default=25, ge=1, le=10_000)
     optimizer: OptimizerOptions = Field(default_factory=OptimizerOptions)
 

@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from tradetalks.analyses.nash import joint_nash
 from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.optimal import Reuse, TariffPolicy, optimal_tariffs
 from tradetalks.analyses.options import WarOptions
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError, ScenarioError
-from tradetalks.model import Shocks, solve_equilibrium
+from tradetalks.model import Shocks, SolverOptions, solve_equilibrium
 from tradetalks.progress import ProgressFn, no_progress
 from tradetalks.results import Provenance, Report, Result, Section, json_safe
 from tradetalks.results.common import long_tariffs, readonly, region_records
@@ -63,8 +64,11 @@ class NashWar:
     objective_values : ndarray (players,)
         Each player's ``G`` at the Nash tariffs (log points).
     rounds : int
+        Rounds of best responses, or evaluations of the joint conditions (``method="joint"``).
     max_change : float
-        Largest tariff move in the last round.
+        Largest tariff move in the last round (joint: the last Newton step).
+    method : str
+        ``joint`` (eq. 7.3a) or ``best-response`` (eq. 7.3; also after a failed joint solve).
     """
 
     players: tuple[str, ...]
@@ -77,6 +81,7 @@ class NashWar:
     seconds: float
     provenance: Provenance
     traded: NDArray[np.bool_] | None = None
+    method: str = "best-response"
 
     def __post_init__(self) -> None:
         mask = np.ones(np.shape(self.rates), dtype=bool) if self.traded is None else np.asarray(self.traded)
@@ -119,6 +124,7 @@ class NashWar:
                 "tariffs_pct": {p: dict(zip(self.sectors, 100.0 * t[p].to_numpy(), strict=True)) for p in t},
                 "regions": region_records(self.summary()),
                 "objectives": dict(zip(self.players, self.objective_values, strict=True)),
+                "method": self.method,
                 "rounds": self.rounds,
                 "max_change": self.max_change,
                 "seconds": self.seconds,
@@ -134,58 +140,38 @@ class NashWar:
         return out
 
     def report(self) -> Report:
+        how = (
+            f"joint solve of every player's first-order conditions, {self.rounds} evaluations"
+            if self.method == "joint"
+            else f"{self.method}, {self.rounds} rounds"
+        )
         title = (
-            f"Nash tariff war among {', '.join(self.players)}: {self.rounds} rounds\n"
+            f"Nash tariff war among {', '.join(self.players)} ({how})\n"
             f"{self.provenance.describe()}\n(percent changes against the baseline; Nash tariffs are "
-            "levels, not additions; best responses started from the current tariffs; n/a: no flow in "
+            "levels, not additions; the solve started from the current tariffs; n/a: no flow in "
             "the reference world)"
         )
         return Report(
             title,
             (Section("", self.summary()), Section("Nash tariffs (%)", (100.0 * self.tariffs).T)),
             (
-                f"best responses: {self.rounds} rounds, last change {self.max_change:.1e}, "
-                f"{self.seconds:.1f} s",
+                f"{self.method}: {self.rounds} {'evaluations' if self.method == 'joint' else 'rounds'}, "
+                f"last change {self.max_change:.1e}, {self.seconds:.1f} s",
             ),
         )
 
 
-def nash_war(
+def _best_responses(
     baseline: Baseline,
     players: Sequence[Player],
-    shocks: Shocks | None = None,
-    *,
-    options: WarOptions | None = None,
-    progress: ProgressFn | None = None,
-) -> NashWar:
-    """Iterate best responses of ``players`` to a fixed point (docs/model.md, eq. 7.3).
-
-    Parameters
-    ----------
-    baseline : Baseline
-        The reference world (welfare changes are measured against it).
-    players : sequence of Player
-    shocks : Shocks, optional
-        Policy of everyone else (default: the baseline's).
-    options : WarOptions, optional
-        Tolerance, most rounds and the best responses' optimiser options.
-    progress : ProgressFn, optional
-        Called after every best response (steps: best responses, out of ``max_rounds`` rounds).
-
-    Raises
-    ------
-    ConvergenceError
-        If the best responses do not settle within ``options.max_rounds``.
-    """
-    opts = options or WarOptions()
+    policies: Sequence[TariffPolicy],
+    current: Shocks,
+    opts: WarOptions,
+    progress: ProgressFn | None,
+    solver: SolverOptions | None,
+) -> tuple[list[FloatArray], Shocks, int, float]:
+    """Gauss-Seidel best responses (eq. 7.3): the rates, the shocks, the rounds and the last change."""
     tol, max_rounds = opts.tol, opts.max_rounds
-    t0 = time.perf_counter()
-    current = shocks or Shocks(tariffs=np.array(baseline.tariffs))
-    policies = [p.policy(baseline) for p in players]
-    if len({pol.labels(baseline) for pol in policies}) > 1:
-        raise ScenarioError(
-            "war: every player needs the same rates (instrument sector or uniform, same taxed sectors)"
-        )
     rates = [pol.current(baseline, current) for pol in policies]
     change = np.inf
     rounds = 0
@@ -201,6 +187,7 @@ def nash_war(
                 options=opts.optimizer,
                 start=rates[k],
                 reuse=reuse,
+                solver=solver,
                 instrument=player.instrument,
                 services=player.services,
             )
@@ -216,14 +203,75 @@ def nash_war(
             )
         log.info("Nash war round %d: largest tariff change %.2e", rounds, change)
         if change <= tol:
-            break
-    else:
-        raise ConvergenceError(
-            f"Nash war did not settle in {max_rounds} rounds (last change {change:.2e} > tol {tol:.1e})",
-            iterations=rounds,
-            residual=change,
+            return rates, current, rounds, change
+    raise ConvergenceError(
+        f"Nash war did not settle in {max_rounds} rounds (last change {change:.2e} > tol {tol:.1e})",
+        iterations=rounds,
+        residual=change,
+    )
+
+
+def nash_war(
+    baseline: Baseline,
+    players: Sequence[Player],
+    shocks: Shocks | None = None,
+    *,
+    options: WarOptions | None = None,
+    progress: ProgressFn | None = None,
+    solver: SolverOptions | None = None,
+) -> NashWar:
+    """The Nash equilibrium of a tariff war among ``players`` (docs/model.md, eqs. 7.3, 7.3a).
+
+    Parameters
+    ----------
+    baseline : Baseline
+        The reference world (welfare changes are measured against it).
+    players : sequence of Player
+    shocks : Shocks, optional
+        Policy of everyone else (default: the baseline's); non-players keep their tariffs.
+    options : WarOptions, optional
+        The method (``joint``: every player's first-order conditions at once, falling back to
+        best responses if that fails; ``best-response``), tolerance, most rounds and the
+        optimiser's options.
+    progress : ProgressFn, optional
+        Called after every evaluation of the joint conditions or every best response.
+    solver : SolverOptions, optional
+        Options of the equilibrium solves (a tighter ``tol`` for very tight tolerances).
+
+    Raises
+    ------
+    ConvergenceError
+        If neither method settles (best responses within ``options.max_rounds``).
+    """
+    opts = options or WarOptions()
+    t0 = time.perf_counter()
+    current = shocks or Shocks(tariffs=np.array(baseline.tariffs))
+    policies = [p.policy(baseline) for p in players]
+    if len({pol.labels(baseline) for pol in policies}) > 1:
+        raise ScenarioError(
+            "war: every player needs the same rates (instrument sector or uniform, same taxed sectors)"
         )
-    result = Result("nash-war", solve_equilibrium(baseline, current), baseline, "fixed")
+    method: str = opts.method
+    if method == "joint":
+        try:
+            joint = joint_nash(
+                baseline,
+                policies,
+                [p.government.objective(baseline) for p in players],
+                current,
+                opts,
+                progress,
+                solver,
+            )
+            rates, current, rounds, change = list(joint.rates), joint.shocks, joint.evaluations, joint.step
+        except ConvergenceError as err:
+            log.warning("joint Nash solve failed (%s); falling back to best responses", err)
+            method = "best-response (joint solve did not converge)"
+    if method != "joint":
+        rates, current, rounds, change = _best_responses(
+            baseline, players, policies, current, opts, progress, solver
+        )
+    result = Result("nash-war", solve_equilibrium(baseline, current, solver), baseline, "fixed")
     sectors = policies[0].labels(baseline)
     names = tuple(p.government.region for p in players)
     values = np.array([p.government.value(result) for p in players])
@@ -254,4 +302,5 @@ def nash_war(
         time.perf_counter() - t0,
         provenance,
         traded=np.column_stack([pol.traded(baseline) for pol in policies]),
+        method=method,
     )
