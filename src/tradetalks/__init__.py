@@ -13,13 +13,26 @@ October 2025 US-China talks on top. One call per job:
 >>> tt.deals("busan-2025").summary()                               # doctest: +SKIP
 >>> tt.allies("JPN,KOR,MYS,ASEAN").summary()                       # doctest: +SKIP
 >>> tt.tariff_rates("2025-09-04", basis="collected").summary()     # doctest: +SKIP
+>>> tt.peer_war("WIOD", 2014).summary()   # Lashkaripour (2021), raw cubes  # doctest: +SKIP
 
 Every result has ``summary()``, ``frames()``, ``to_dict()``, ``report()`` and ``provenance``.
 """
 
 from tradetalks._version import __version__
 from tradetalks.analyses.options import DealOptions, OptimizerOptions, TalksOptions, WarOptions
-from tradetalks.api import ScenarioRun, allies, deals, optimal_tariff, run, solve, talks, tariff_rates, war
+from tradetalks.api import (
+    ScenarioRun,
+    allies,
+    deals,
+    optimal_tariff,
+    peer_war,
+    peer_war_years,
+    run,
+    solve,
+    talks,
+    tariff_rates,
+    war,
+)
 from tradetalks.baseline import Baseline
 from tradetalks.data.catalog import load_baseline
 from tradetalks.errors import (
@@ -59,6 +72,8 @@ __all__ = [
     "load_baseline",
     "load_scenario",
     "optimal_tariff",
+    "peer_war",
+    "peer_war_years",
     "run",
     "solve",
     "talks",

@@ -7,6 +7,7 @@ call on given shocks;
 """
 
 from tradetalks.api.allies import allies
+from tradetalks.api.peer import peer_war, peer_war_years
 from tradetalks.api.run import FOCUS_REGIONS, ScenarioRun
 from tradetalks.api.solve import solve
 from tradetalks.api.tariff_rates import tariff_rates
@@ -20,6 +21,8 @@ __all__ = [
     "allies",
     "deals",
     "optimal_tariff",
+    "peer_war",
+    "peer_war_years",
     "run",
     "solve",
     "talks",

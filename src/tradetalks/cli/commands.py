@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -20,6 +21,7 @@ from tradetalks.data.horizons import HORIZONS
 from tradetalks.errors import OptionsError
 from tradetalks.model import CLOSURES
 from tradetalks.progress import ProgressFn
+from tradetalks.replication.lashkaripour2021 import ELASTICITY_SETS, FOCS, YEARS
 from tradetalks.scenarios import builtin_names, load_scenario
 
 ELASTICITIES_HELP = "published trade-elasticity set: CP (default), BSY, FGO, GYY, IS, LL, Shap, U4"
@@ -156,6 +158,18 @@ def parser() -> argparse.ArgumentParser:
     deals.add_argument("--cache-dir", default=None, help="folder to keep the solved table in")
     tariffs.add_parser(sub)
     allies.add_parser(sub)
+    peer = sub.add_parser(
+        "peer-war",
+        help="Lashkaripour (2021)'s global Nash war: uniform tariffs, no input-output links (raw cubes)",
+    )
+    peer.add_argument("--dataset", default="WIOD", choices=tuple(YEARS), help="trade cube (WIOD)")
+    peer.add_argument("--year", type=int, default=2014, help="cube year (2014); 0: every year present")
+    peer.add_argument(
+        "--elasticities", default="IS", choices=tuple(ELASTICITY_SETS), help="elasticity set (IS)"
+    )
+    peer.add_argument("--foc", default="tariffwar", choices=FOCS, help="first-order condition (tariffwar)")
+    peer.add_argument("--no-cap", action="store_true", help="without tariffwar's 100 %% cap")
+    peer.add_argument("--format", default="table", choices=FORMATS)
     return p
 
 
@@ -254,6 +268,19 @@ def cmd_deals(args: argparse.Namespace) -> str:
     return render(result, args.format, ("packages",))
 
 
+def cmd_peer_war(args: argparse.Namespace) -> str:
+    kwargs = {"elasticities": args.elasticities, "foc": args.foc, "cap": not args.no_cap}
+    if args.year == 0:
+        table = api.peer_war_years(args.dataset, **kwargs)
+        if args.format == "json":
+            return table.reset_index().to_json(orient="records", indent=2)
+        return table.to_csv(float_format="%.8g") if args.format == "csv" else table.round(3).to_string()
+    result = api.peer_war(args.dataset, args.year, **kwargs)
+    if args.format == "json":
+        return json.dumps(result.to_dict(), indent=2, allow_nan=False)
+    return result.summary().to_csv(float_format="%.8g") if args.format == "csv" else result.report()
+
+
 def cmd_data(args: argparse.Namespace) -> str:
     if args.data_command == "list":
         return "\n".join(f"{name:16s} {desc}" for name, desc in shipped_baselines().items())
@@ -278,4 +305,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], str]] = {
     "deals": cmd_deals,
     "tariff-rates": tariffs.cmd_tariff_rates,
     "allies": allies.cmd_allies,
+    "peer-war": cmd_peer_war,
 }
