@@ -465,3 +465,22 @@ def test_icio_every_year_solves(data_dir: Path) -> None:
     assert np.all(table["max_welfare_pct"] < 0.5) and np.all(table["min_welfare_pct"] > -15.0)
     assert np.all((table["mean_tariff_pct"] > 15) & (table["mean_tariff_pct"] < 40))
     assert np.all(table["iterations"] <= 10)
+
+
+def test_peer_war_api_and_cli(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``tt.peer_war`` and ``tradetalks peer-war`` give the same war as the package's own call."""
+    import json
+
+    import tradetalks as tt
+    from tradetalks.cli import main
+
+    _cube(data_dir, "WIOD", 2014)
+    war = tt.peer_war("WIOD", 2014, data_dir=data_dir)
+    assert war.mean_welfare_pct == pytest.approx(-2.41, abs=0.05)
+    code = main(["peer-war", "--dataset", "WIOD", "--year", "2014", "--format", "json"])
+    out = capsys.readouterr()
+    assert code == 0 and out.err == ""
+    assert json.loads(out.out)["mean_welfare_pct"] == pytest.approx(war.mean_welfare_pct, abs=1e-9)
+    with pytest.raises(SystemExit):  # argparse names the allowed sets
+        main(["peer-war", "--elasticities", "nope"])
+    assert "invalid choice: 'nope'" in capsys.readouterr().err

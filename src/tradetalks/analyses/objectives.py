@@ -93,6 +93,9 @@ class Government:
             value = np.log(ev.income[..., n] / income0) - (alpha * ev.log_P[..., n, :]).sum(axis=-1)
             if has_y.any():
                 value = value + (omega[has_y] * np.log(ev.output[..., n, has_y] / y0[has_y])).sum(axis=-1)
+            if not terms:
+                out0: NDArray[np.generic] = value
+                return out0
             producer = sys.producer if sys.wedges is None else sys.producer_at(np.real(ev.log_m))
             for (weight, (ni, ii, ji)), f0 in zip(terms, flows0, strict=True):
                 flow = (

@@ -29,6 +29,20 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
+class Delta:
+    """A batch of perturbations of a system's shares on a few cells.
+
+    ``cells`` are index arrays ``(n, i, j)`` of ``C`` cells; ``buyer`` ``(B, 2, C)`` and ``seller``
+    ``(B, S, C)`` are added to ``buyer_side[:, n, i, j]`` and ``seller_side[:, n, i, j]`` of batch
+    member ``b`` (``S`` rows of the system's ``seller_side``).
+    """
+
+    cells: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]
+    buyer: NDArray[Any]
+    seller: NDArray[Any]
+
+
+@dataclass(frozen=True, eq=False)
 class System:
     """Arrays of one counterfactual, fixed during the solve (built by :func:`prepare`; docs/model.md,
     eqs. 2.2-2.3).
@@ -51,6 +65,9 @@ class System:
         ``None``: perfect mobility, one factor price per region (section 2); otherwise the factor
         prices are sector-specific, ``w_hat[n, j]``
     sector_value_added0 : (N, J), optional   baseline value added by sector (with ``mobility``)
+    delta : Delta, optional     a batch of perturbations of ``buyer_side`` and ``seller_side`` on a
+        few cells (the complex-step systems of the derivatives along many policy directions at
+        once: one base system, not one dense system per direction)
     """
 
     buyer_side: FloatArray  # (2, N, N, J): A and tariff, stacked for one contraction
@@ -66,6 +83,7 @@ class System:
     nests: Nests | None = field(default=None)
     mobility: float | None = field(default=None)
     sector_value_added0: FloatArray | None = field(default=None)
+    delta: Delta | None = field(default=None)
 
     @property
     def sector_factors(self) -> bool:
@@ -85,7 +103,14 @@ class System:
     def batched(self) -> bool:
         """Whether the shock-dependent arrays carry a leading batch axis (one system per member of
         a batch of states: the complex-step derivatives along many tariff directions at once)."""
-        return bool(self.buyer_side.ndim == 5)
+        return bool(self.buyer_side.ndim == 5 or self.delta is not None)
+
+    @property
+    def batch_size(self) -> int:
+        """Members of the batch (1 for a system that is not batched)."""
+        if self.delta is not None:
+            return int(self.delta.buyer.shape[0])
+        return int(self.buyer_side.shape[0]) if self.buyer_side.ndim == 5 else 1
 
     @cached_property
     def buyer_by_sector(self) -> NDArray[np.generic]:
@@ -107,20 +132,29 @@ class System:
     def n_wedges(self) -> int:
         return 0 if self.wedges is None else self.wedges.size
 
+    def _dense(self, side: str, row: int) -> FloatArray:
+        """Row ``row`` of ``buyer_side`` or ``seller_side``, with the batch of ``delta`` applied."""
+        base: FloatArray = (self.buyer_side if side == "buyer" else self.seller_side)[..., row, :, :, :]
+        if self.delta is None:
+            return base
+        d = self.delta
+        vals = (d.buyer if side == "buyer" else d.seller)[:, row, :]
+        out: FloatArray = np.empty((vals.shape[0], *base.shape), dtype=np.result_type(base, vals))
+        out[...] = base
+        out[(slice(None), *d.cells)] += vals
+        return out
+
     @property
     def A(self) -> FloatArray:  # noqa: N802  (the paper's notation)
-        out: FloatArray = self.buyer_side[..., 0, :, :, :]
-        return out
+        return self._dense("buyer", 0)
 
     @property
     def tariff(self) -> FloatArray:
-        out: FloatArray = self.buyer_side[..., 1, :, :, :]
-        return out
+        return self._dense("buyer", 1)
 
     @property
     def producer(self) -> FloatArray:
-        out: FloatArray = self.seller_side[..., 0, :, :, :]
-        return out
+        return self._dense("seller", 0)
 
     @property
     def has_export_taxes(self) -> bool:
@@ -210,6 +244,17 @@ def factor_supply(sys: System, log_w: NDArray[Any]) -> NDArray[Any]:
     return out
 
 
+def _log(x: NDArray[Any]) -> NDArray[Any]:
+    """``log x``; for the complex states of the complex-step derivatives as ``log |x| + i arg x``,
+    which is the same number (numpy's complex ``log`` takes a slow path on strided views, ten
+    times the cost of the whole rest of an evaluation)."""
+    if np.iscomplexobj(x):
+        out: NDArray[Any] = np.log(np.abs(x)) + 1j * np.angle(x)
+        return out
+    real: NDArray[Any] = np.log(x)
+    return real
+
+
 def per_sector_product(stack: NDArray[Any], vec: NDArray[Any]) -> NDArray[Any]:
     """``out[..., r, j] = sum_k stack[j, r, k] vec[..., k, j]``: one matrix product per sector.
 
@@ -287,6 +332,11 @@ def evaluate(
     buyer = per_sector_product(sys.buyer_by_sector, cost_term).reshape(
         *cost_term.shape[:-2], 2, cost_term.shape[-2], cost_term.shape[-1]
     )
+    delta = sys.delta
+    if delta is not None:  # buyer[b, s, n, j] += delta.buyer[b, s, c] c_hat[b, i, j]^-theta on its cells
+        n_c, i_c, j_c = delta.cells
+        buyer = buyer.astype(np.result_type(buyer, delta.buyer))
+        np.add.at(buyer, (slice(None), slice(None), n_c, j_c), delta.buyer * cost_term[:, None, i_c, j_c])  # type: ignore[arg-type]
     lm = np.zeros(sys.n_wedges) if log_m is None else log_m
     w = sys.wedges
     if w is not None:
@@ -298,7 +348,7 @@ def evaluate(
         np.add.at(buyer[1], (w.n, w.j), dT * cells_cost)
     phi = buyer[..., 0, :, :]
     with np.errstate(divide="ignore"):
-        new_log_P = -np.log(phi) / theta
+        new_log_P = -_log(phi) / theta
         m = spending / phi  # X'[n, j] / P_hat^-theta
     if w is not None and w.preference is not None:  # the buyers' prices at base preferences (eq. 5.12)
         new_log_P = new_log_P + wedge_kernel.preference_log_price(w, lm, cost_term, phi)
@@ -306,6 +356,11 @@ def evaluate(
     seller = cost_term[..., None, :, :] * per_sector_product(sys.seller_by_sector, m).reshape(
         *m.shape[:-2], n_s, m.shape[-2], m.shape[-1]
     )
+    if delta is not None:  # seller[b, s, i, j] += c_hat[b, i, j]^-theta delta.seller[b, s, c] m[b, n, j]
+        n_c, i_c, j_c = delta.cells
+        seller = seller.astype(np.result_type(seller, delta.seller))
+        add = delta.seller * (cost_term[:, None, i_c, j_c] * m[:, None, n_c, j_c])
+        np.add.at(seller, (slice(None), slice(None), i_c, j_c), add)  # type: ignore[arg-type]
     output = seller[..., 0, :, :]
     xtax_rev = seller[..., 1, :, :].sum(axis=-1) if sys.has_export_taxes else np.zeros_like(m[..., 0])
     groups = np.zeros(0)

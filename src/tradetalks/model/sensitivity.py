@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError
-from tradetalks.model.equilibrium import Evaluation, System
+from tradetalks.model.equilibrium import Delta, Evaluation, System
 from tradetalks.model.fixed_point import FixedPointMap
 from tradetalks.model.shocks import Shocks
 from tradetalks.model.solver import Equilibrium, SolverOptions
@@ -140,11 +140,12 @@ def _anderson_linear(
                 d_f.pop(0)
         g_prev, f_prev = g, f
         if d_f:
-            df = np.stack(d_f)  # (m, B, dim)
-            gram = np.einsum("mbd,nbd->bmn", df, df)
+            # batched matrix products (einsum took a slow loop here on the full baseline)
+            df = np.stack(d_f, axis=1)  # (B, m, dim)
+            gram = df @ df.transpose(0, 2, 1)
             gram += (1e-14 * np.trace(gram, axis1=1, axis2=2) + 1e-300)[:, None, None] * np.eye(len(d_f))
-            gamma = np.linalg.solve(gram, np.einsum("mbd,bd->bm", df, f)[..., None])[..., 0]
-            x = g - np.einsum("mbd,bm->bd", np.stack(d_g), gamma)
+            gamma = np.linalg.solve(gram, (df @ f[..., None]))[..., 0]  # (B, m)
+            x = g - (gamma[:, None, :] @ np.stack(d_g, axis=1))[:, 0, :]
         else:
             x = g
     return None
@@ -205,7 +206,7 @@ class SensitivitySolver:
         if dim > DENSE_MAX:
             # warm start from the last solution (the sensitivities move little between nearby states)
             x0 = self._x if self._x is not None and self._x.shape == rhs.shape else None
-            warm = _anderson_linear(fp, z, rhs, 1e-9, x0=x0)
+            warm = _anderson_linear(fp, z, rhs, self.tol, memory=20, x0=x0)
             solved = state_sensitivity(fp, z, rhs) if warm is None else warm
             self._x = solved
             return solved
@@ -274,7 +275,7 @@ def objective_gradient(
     return float(values[0]), grads[0]
 
 
-#: Most complex numbers held by one batch of direction systems (about 64 MB).
+#: Most complex numbers one batch of direction evaluations holds (about 64 MB).
 BATCH_CELLS = 4_000_000
 
 
@@ -316,35 +317,39 @@ def direction_maps(
         raise NotImplementedError("derivatives are available for tariff and export-tax shocks only")
     tau = 1.0 + shocks.tariff_levels(baseline)
     ex = 1.0 + shocks.export_tax_levels(baseline)
-    theta = np.asarray(baseline.theta)[None, None, :]
     finite = np.isfinite(tau) & np.isfinite(ex)
     with np.errstate(invalid="ignore", divide="ignore"):
         inv_tau = np.where(finite, 1.0 / tau, 0.0)
         inv_ex = np.where(finite, 1.0 / ex, 0.0)
     A = np.real(fp.sys.A)
-    per = 2 * A.size
+    per = 16 * A.shape[0] * A.shape[2]  # complex numbers an evaluation holds per direction, about
     size = max(1, BATCH_CELLS // per)
     pairs = [_split(dk, A.shape) for dk in directions]
     exports = any(np.any(x) for _, x in pairs)
+    # the derivatives are zero off the cells some direction moves: computed on those cells only
+    moved = np.zeros(A.shape, dtype=bool)
+    for d_k, x_k in pairs:
+        moved |= (d_k != 0) | (x_k != 0)
+    cells = np.nonzero(moved & finite)
+    A_c, it_c, ie_c = A[cells], inv_tau[cells], inv_ex[cells]
+    theta_c = np.asarray(baseline.theta)[cells[2]]
+    seller_side = fp.sys.seller_side
+    if exports and seller_side.shape[0] == 1:  # the export-tax share starts at zero
+        seller_side = np.concatenate([seller_side, np.zeros_like(seller_side)], axis=0)
     out = []
     for start in range(0, len(pairs), size):
-        d = np.stack([p[0] for p in pairs[start : start + size]]) * finite
-        x = np.stack([p[1] for p in pairs[start : start + size]]) * finite
-        g = d * inv_tau + x * inv_ex
-        dA = -theta * A * g
-        d_tariff = dA * (1.0 - inv_tau) + A * d * inv_tau * inv_tau
-        d_prod = (dA - A * g) * inv_tau * inv_ex
-        buyer = fp.sys.buyer_side + 1j * STEP * np.stack([dA, d_tariff], axis=1)
-        seller_side = fp.sys.seller_side
-        if exports and seller_side.shape[0] == 1:  # the export-tax share starts at zero
-            seller_side = np.concatenate([seller_side, np.zeros_like(seller_side)], axis=0)
-        if seller_side.shape[0] == 1:
-            sides = [d_prod]
-        else:
-            d_xtax = (dA - A * d * inv_tau) * inv_tau - d_prod
-            sides = [d_prod, d_xtax]
-        seller = seller_side + 1j * STEP * np.stack(sides, axis=1)
-        sys = dataclasses.replace(fp.sys, buyer_side=buyer, seller_side=seller)
+        d = np.stack([p[0][cells] for p in pairs[start : start + size]])  # (k, cells)
+        x = np.stack([p[1][cells] for p in pairs[start : start + size]])
+        g = d * it_c + x * ie_c
+        dA = -theta_c * A_c * g
+        d_tariff = dA * (1.0 - it_c) + A_c * d * it_c * it_c
+        d_prod = (dA - A_c * g) * it_c * ie_c
+        buyer = 1j * STEP * np.stack([dA, d_tariff], axis=1)  # (k, 2, cells)
+        sides = [d_prod]
+        if seller_side.shape[0] == 2:
+            sides.append((dA - A_c * d * it_c) * it_c - d_prod)
+        delta = Delta(cells, buyer, 1j * STEP * np.stack(sides, axis=1))  # type: ignore[arg-type]
+        sys = dataclasses.replace(fp.sys, seller_side=seller_side, delta=delta)
         out.append((start, dataclasses.replace(fp, sys=sys)))
     return out
 
@@ -366,14 +371,14 @@ def objective_gradients(
     batches = direction_maps(fp, base, shocks, directions)
     t_p = np.zeros((z.size, len(directions)))
     for start, m in batches:
-        k = m.sys.buyer_side.shape[0]
+        k = m.sys.batch_size
         t_p[:, start : start + k] = (np.imag(m(np.broadcast_to(zc, (k, z.size)))[0]) / STEP).T
     dz = solver.solve(fp, z, t_p) if solver is not None else state_sensitivity(fp, z, t_p)
     ev = fp.evaluate(z)
     values = np.array([float(np.real(obj(fp.sys, ev))) for obj in objectives])
     grads = np.zeros((len(objectives), len(directions)))
     for start, m in batches:
-        k = m.sys.buyer_side.shape[0]
+        k = m.sys.batch_size
         ev_k = m.evaluate(zc[None, :] + 1j * STEP * dz[:, start : start + k].T)
         for q, obj in enumerate(objectives):
             grads[q, start : start + k] = np.imag(obj(m.sys, ev_k)) / STEP
