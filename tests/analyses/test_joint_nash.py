@@ -78,3 +78,14 @@ def test_failed_joint_solve_falls_back_to_best_responses(toy, monkeypatch, caplo
     assert war.method.startswith("best-response") and "joint solve did not converge" in war.method
     assert "falling back to best responses" in caplog.text
     assert war.to_dict()["method"] == war.method
+
+
+def test_joint_solve_with_players_probed_at_once(toy, monkeypatch):
+    """Many players are probed at once with random signs: the preconditioner changes, the
+    equilibrium does not."""
+    players = [Player(Government(r), "others", "uniform") for r in ("R0", "R1", "R2", "R3")]
+    one_by_one = nash_war(toy, players, options=_tight("joint"), solver=TIGHT)
+    monkeypatch.setattr(nash, "PROBED_PLAYERS", 1)
+    at_once = nash_war(toy, players, options=_tight("joint"), solver=TIGHT)
+    assert at_once.method == "joint"
+    np.testing.assert_allclose(at_once.rates, one_by_one.rates, atol=1e-8)

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 PROBE = 1e-2
 #: Most evaluations of the stacked conditions.
 MAX_EVALUATIONS = 300
+#: Above this many players, every player's curvature is probed at once (twice) instead of one
+#: probe a player.
+PROBED_PLAYERS = 8
 #: Secant pairs Anderson keeps.
 MEMORY = 20
 
@@ -111,14 +114,34 @@ def joint_nash(
     def own_curvature(x: FloatArray) -> FloatArray:
         """Each player's own curvature, one probe per player (its own Hessian is close to
         diagonal: within 10 % of the probe on the sectors that matter); the Harberger curvature
-        (eq. 7.2a) where the probe is not clearly negative (rates on little or no flow)."""
+        (eq. 7.2a) where the probe is not clearly negative (rates on little or no flow).
+
+        With more than :data:`PROBED_PLAYERS` players every player is probed at once, twice,
+        with random signs by player (the others' moves then add to a player's own curvature with
+        either sign and cancel on average), so that probing does not cost one solve a player.
+        """
         g = own_gradient(x)
-        out = np.empty_like(x)
-        for part in parts:
-            probe = x.copy()
-            probe[part] += PROBE
-            h = (own_gradient(probe)[part] - g[part]) / PROBE
-            out[part] = np.where(h < 0.25 * harberger[part], h, harberger[part])
+        if len(parts) <= PROBED_PLAYERS:
+            patterns = [np.isin(np.arange(x.size), part).astype(float) for part in parts]
+        else:
+            rng = np.random.default_rng(0)
+            patterns = [
+                np.concatenate(
+                    [
+                        np.full(p.size, s)
+                        for p, s in zip(parts, rng.choice([-1.0, 1.0], len(parts)), strict=True)
+                    ]
+                )
+                for _ in range(2)
+            ]
+        h = np.zeros_like(x)
+        weight = np.zeros_like(x)
+        for sign in patterns:
+            moved = sign != 0
+            h[moved] += (own_gradient(x + PROBE * sign)[moved] - g[moved]) / (PROBE * sign[moved])
+            weight[moved] += 1.0
+        h = h / weight
+        out: FloatArray = np.where(h < 0.25 * harberger, h, harberger)
         return out
 
     count = [0]
@@ -156,5 +179,6 @@ def joint_nash(
     grad = float(np.max(np.abs(projected_gradient(x, -g, np.zeros_like(x), np.full_like(x, upper)))))
     move = float(np.max(np.abs(np.clip(x - g / curvature, 0.0, upper) - x)))
     log.info("joint Nash: %d evaluations, step %.1e, gradient %.1e", count[0], move, grad)
-    evaluations = count[0] + len(policies) + 2  # the stacked conditions, the probes, the answer
+    probes = len(policies) if len(policies) <= PROBED_PLAYERS else 2
+    evaluations = count[0] + probes + 2  # the stacked conditions, the probes, the answer
     return JointSolution(tuple(np.split(x, cuts)), shocks_at(x), evaluations, move, grad)
