@@ -92,18 +92,23 @@ def horizon_of(baseline: Baseline) -> str:
     return str(info["name"]) if isinstance(info, dict) and "name" in info else LONG
 
 
-def at_horizon(baseline: Baseline, name: str) -> Baseline:
+def at_horizon(baseline: Baseline, name: str, spec: HorizonSpec | None = None) -> Baseline:
     """``baseline`` with the trade elasticities and factor mobility of horizon ``name``.
 
     The flows, tariffs and shares are unchanged: the horizon is about how the world responds
-    to a shock, not about where it starts. ``long`` returns ``baseline`` itself.
+    to a shock, not about where it starts. ``long`` returns ``baseline`` itself. ``spec``
+    replaces the shipped parameters of the horizon (a draw of them:
+    :func:`tradetalks.analyses.uncertainty.horizon_spec_of`); its ``name`` must be ``name``.
 
     Raises
     ------
     DataError
         For an unknown horizon, or a baseline already set to another horizon.
     """
-    spec = horizon_spec(name)
+    if spec is None:
+        spec = horizon_spec(name)
+    elif spec.name != name:
+        raise DataError(f"at_horizon: spec is for horizon {spec.name!r}, not {name!r}")
     current = horizon_of(baseline)
     if current == name:
         return baseline
