@@ -109,3 +109,134 @@ def anderson(
         else:
             z = g
     return AndersonOutcome(z, max_iter, history[-1] if history else np.inf, False, tuple(history))
+
+
+@dataclass(frozen=True)
+class AndersonBatchOutcome:
+    """Outcome of :func:`anderson_batch`, one entry per member (rows of ``z``)."""
+
+    z: FloatArray
+    iterations: NDArray[np.int64]
+    residual: FloatArray
+    converged: NDArray[np.bool_]
+
+
+def anderson_batch(
+    step: Callable[[FloatArray, NDArray[np.intp]], tuple[FloatArray, FloatArray]],
+    z0: FloatArray,
+    *,
+    tol: float,
+    max_iter: int,
+    memory: int = 8,
+    restart_ratio: float = 1e3,
+    floor_tol: float | None = None,
+    stall: int = 200,
+    compact: float = 0.75,
+) -> AndersonBatchOutcome:
+    """Solve ``B`` fixed points ``z_b = T_b(z_b)`` at once, member by member as :func:`anderson` would.
+
+    Every member keeps its own secant memory, best point, restarts and stopping test (the rules of
+    :func:`anderson`, docs/model.md eqs. 3.5, 9.9b and 9.9c); all of them are carried as arrays with a
+    leading member axis, so one pass is one call of ``step`` on the states of a batch of members.
+    A member that meets its test is frozen: its state no longer moves and its further residuals
+    are ignored. Frozen members stay in the arrays (and in ``step``'s batch) until the members
+    still iterating are at most ``compact`` of them; then every array is cut down to those.
+
+    Parameters
+    ----------
+    step : callable
+        ``step(z, ids) -> (T(z), err)`` for the members in the arrays: ``z`` ``(A, D)`` are their
+        states and ``ids`` ``(A,)`` their rows of ``z0`` (a new array whenever the arrays are cut
+        down); ``err`` ``(A,)`` is each member's convergence measure.
+    z0 : ndarray (B, D)
+        Starting points.
+    tol, max_iter, memory, restart_ratio, floor_tol, stall
+        As in :func:`anderson`, the same for every member.
+    compact : float
+        Share of live members in the arrays at or below which the arrays are cut down to them.
+    """
+    n_members, dim = z0.shape
+    out_z = np.array(z0, dtype=np.float64)
+    out_it = np.full(n_members, max_iter, dtype=np.int64)
+    out_err = np.full(n_members, np.inf)
+    out_ok = np.zeros(n_members, dtype=bool)
+    ids = np.arange(n_members, dtype=np.intp)
+    live = np.ones(n_members, dtype=bool)
+    z = out_z.copy()
+    # the last ``memory`` differences, (A, memory, D), and their Gram matrices dF dF' (A, m, m),
+    # updated one row and column at a time; slots beyond a member's count are zero, so they add
+    # nothing to its normal equations and get a zero coefficient
+    dG = np.zeros((n_members, memory, dim))
+    dF = np.zeros((n_members, memory, dim))
+    gram = np.zeros((n_members, memory, memory))
+    count = np.zeros(n_members, dtype=np.int64)
+    has_prev = np.zeros(n_members, dtype=bool)
+    g_prev = np.zeros((n_members, dim))
+    f_prev = np.zeros((n_members, dim))
+    best = np.full(n_members, np.inf)
+    best_z = z.copy()
+    best_it = np.zeros(n_members, dtype=np.int64)
+    diag = np.arange(memory)
+    for it in range(1, max_iter + 1):
+        g, err = step(z, ids)
+        finite = np.isfinite(err)
+        bad = live & ~finite
+        done = live & finite & (err <= tol)
+        improved = live & finite & ~done & (err < best)
+        stalled = np.zeros_like(done)
+        if floor_tol is not None:
+            stalled = live & finite & ~done & ~improved & (best <= floor_tol) & (it - best_it >= stall)
+        restart = bad | (live & finite & ~done & ~improved & ~stalled & (err > restart_ratio * best))
+        out_err[ids[live]] = err[live]
+        fin = done | stalled
+        if np.any(fin):
+            rows = ids[fin]
+            out_z[rows] = np.where(stalled[fin, None], best_z[fin], z[fin])
+            out_err[rows] = np.where(stalled[fin], best[fin], err[fin])
+            out_it[rows] = it
+            out_ok[rows] = True
+            live = live & ~fin
+        if np.any(improved):
+            best[improved] = err[improved]
+            best_z[improved] = z[improved]
+            best_it[improved] = it
+        if np.any(restart):
+            count[restart] = 0
+            has_prev[restart] = False
+            dG[restart] = 0.0
+            dF[restart] = 0.0
+            gram[restart] = 0.0
+        f = g - z
+        store = live & has_prev & finite
+        if np.any(store):
+            rows = np.nonzero(store)[0]
+            slot = count[rows] % memory
+            dG[rows, slot] = g[rows] - g_prev[rows]
+            dF[rows, slot] = f[rows] - f_prev[rows]
+            count[rows] += 1
+            mine = dF if rows.size == dF.shape[0] else dF[rows]
+            new = (mine @ dF[rows, slot][:, :, None])[:, :, 0]  # (R, m)
+            gram[rows, slot, :] = new
+            gram[rows, :, slot] = new
+        g_prev = g
+        f_prev = f
+        has_prev = live & finite
+        ridged = gram.copy()
+        ridged[:, diag, diag] += (1e-14 * np.trace(gram, axis1=1, axis2=2) + 1e-300)[:, None]
+        gamma = np.linalg.solve(ridged, dF @ f[:, :, None])
+        z_new = g - (gamma.transpose(0, 2, 1) @ dG)[:, 0, :]
+        # a member whose residual was not finite restarts from its best point with plain iteration;
+        # a frozen member keeps its state
+        z = np.where((bad | ~live)[:, None], np.where(bad[:, None], best_z, z), z_new)
+        n_live = int(live.sum())
+        if n_live == 0:
+            break
+        if n_live <= compact * ids.size:
+            keep = np.nonzero(live)[0]
+            ids, live = ids[keep], live[keep]
+            z, dG, dF, gram = z[keep], dG[keep], dF[keep], gram[keep]
+            count, has_prev, g_prev, f_prev = count[keep], has_prev[keep], g_prev[keep], f_prev[keep]
+            best, best_z, best_it = best[keep], best_z[keep], best_it[keep]
+    rest = ids[live]
+    out_z[rest] = z[live]
+    return AndersonBatchOutcome(out_z, out_it, out_err, out_ok)

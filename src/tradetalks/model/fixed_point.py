@@ -34,23 +34,24 @@ def wage_step(sys: System, ev: Evaluation) -> FloatArray:
     ``theta_j gamma_nj (1 - pi_mnj)`` % (CP eq. 13). So
     ``eps_n = sum_j (L_nj / L_n) theta_j gamma_nj (1 - sum_m s_mnj pi_mnj)``, with ``s_mnj`` the
     share of ``n``'s sales of ``j`` going to ``m``. The step is the diagonal of the Newton step
-    (docs/model.md, eq. 3.3).
+    (docs/model.md, eq. 3.3). A system whose arrays carry a leading batch axis (:mod:`.batch`)
+    gives the steps of all its members.
     """
     m = ev.spending_ratio
-    sales = sys.producer * ev.cost_term[None, :, :] * m[:, None, :]  # [m, n, j]
-    pi = sys.A * ev.cost_term[None, :, :] / ev.phi[:, None, :]
+    sales = sys.producer * ev.cost_term[..., None, :, :] * m[..., :, None, :]  # [(b,) m, n, j]
+    pi = sys.A * ev.cost_term[..., None, :, :] / ev.phi[..., :, None, :]
     out = ev.output
     with np.errstate(invalid="ignore", divide="ignore"):
-        kept = np.where(out > 0, (sales * pi).sum(axis=0) / np.where(out > 0, out, 1.0), 1.0)
-    own = sys.theta[None, :] * sys.va_share * (1.0 - kept)
+        kept = np.where(out > 0, (sales * pi).sum(axis=-3) / np.where(out > 0, out, 1.0), 1.0)
+    own = sys.theta * sys.va_share * (1.0 - kept)
     if sys.sector_factors:
         # sector by sector: supply F[n, j] rises with elasticity 1 + eta (1 - v[n, j]) (eq. 2.19)
         supply = 1.0 + float(sys.mobility or 0.0) * (1.0 - sys.value_added_weights)
         sector_step: FloatArray = 1.0 / (supply + np.nan_to_num(own, nan=0.0, posinf=0.0))
         return sector_step
     labour_nj = sys.va_share * out
-    weight = labour_nj / np.maximum(labour_nj.sum(axis=1, keepdims=True), 1e-300)
-    eps = (weight * own).sum(axis=1)
+    weight = labour_nj / np.maximum(labour_nj.sum(axis=-1, keepdims=True), 1e-300)
+    eps = (weight * own).sum(axis=-1)
     step: FloatArray = 1.0 / (1.0 + np.nan_to_num(eps, nan=0.0, posinf=0.0))
     return step
 
@@ -73,13 +74,16 @@ class FixedPointMap:
     has_va: NDArray[np.bool_] | None = None
 
     @classmethod
-    def build(cls, baseline: Baseline, sys: System) -> FixedPointMap:
+    def build(cls, baseline: Baseline, sys: System, nu: FloatArray | None = None) -> FixedPointMap:
+        """The map of ``sys`` on ``baseline``; ``nu``: its wage steps when already known (a batch's,
+        computed for all members at once by :mod:`.batch`), else computed here."""
         x0 = baseline.spending
         n, j = baseline.n_regions, baseline.n_sectors
         # Wage step sizes at the starting point (with the shock in place), fixed during the solve
         # so that the accelerated map stays one map.
-        w0 = np.zeros((n, j)) if sys.sector_factors else np.zeros(n)
-        nu = wage_step(sys, evaluate(sys, w0, np.zeros((n, j)), x0))
+        if nu is None:
+            w0 = np.zeros((n, j)) if sys.sector_factors else np.zeros(n)
+            nu = wage_step(sys, evaluate(sys, w0, np.zeros((n, j)), x0))
         has_va = baseline.sector_value_added > 0 if sys.sector_factors else None
         return cls(sys, x0, x0 > 0, np.where(x0 > 0, x0, 1.0), baseline.value_added, nu, n, j, has_va)
 
@@ -133,7 +137,9 @@ class FixedPointMap:
                 w_gap = np.log(ev.labour_income / self.value_added0) - log_w
             new_w = log_w + self.nu * w_gap
             va0 = self.value_added0
-            new_w = new_w - np.log((np.exp(new_w) @ va0) / va0.sum())[..., None]
+            # one baseline (N,) or one per batch member (B, N) (:mod:`.batch`)
+            world = np.exp(new_w) @ va0 if va0.ndim == 1 else (np.exp(new_w) * va0).sum(axis=-1)
+            new_w = new_w - np.log(world / va0.sum(axis=-1))[..., None]
         new_x = np.where(self.has_x, ev.spending / self.x_scale, 1.0)
         parts = [new_w.reshape(*batch, -1), ev.log_P.reshape(*batch, -1), new_x.reshape(*batch, -1)]
         errs = [
@@ -161,5 +167,6 @@ class FixedPointMap:
             gap = np.where(self.has_va, np.log(ev.labour_income / np.where(self.has_va, supply, 1.0)), 0.0)
         new_w = np.where(self.has_va, log_w + self.nu * gap, 0.0)
         total = factor_supply(self.sys, new_w).sum(axis=(-2, -1))
-        new_w = np.where(self.has_va, new_w - np.log(total / self.value_added0.sum())[..., None, None], 0.0)
+        world = self.value_added0.sum(axis=-1)  # (B,) for a batch of baselines (:mod:`.batch`)
+        new_w = np.where(self.has_va, new_w - np.log(total / world)[..., None, None], 0.0)
         return new_w, gap

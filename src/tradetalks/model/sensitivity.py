@@ -238,6 +238,29 @@ class SensitivitySolver:
         return out
 
 
+def elasticity_sensitivity(
+    baseline: Baseline, shocks: Shocks, state: FloatArray, directions: FloatArray
+) -> FloatArray:
+    """``dz*/dp`` ``(dim, P)`` of a solved state along trade-elasticity directions ``(P, J)``.
+
+    The implicit function theorem at ``z* = T(z*; theta)`` (docs/model.md, eqs. 6.1 and 9.5):
+    ``dz*/dp = (I - T_z)^-1 T_p`` with ``T_p[:, k] = Im T(z*; theta + i h d_k) / h``, a complex
+    step in the elasticities (they enter the shares ``A = pi kappa_hat^-theta``, the unit-cost
+    terms ``c_hat^-theta`` and the price indices, all complex-safe), and ``T_z`` by complex steps in
+    the state (:func:`state_sensitivity`). The wage step is the real system's: the fixed point does
+    not depend on it. Tariff and export-tax shocks only (no constraints or nests).
+    """
+    fp = fixed_point_map(baseline, shocks)
+    z = np.asarray(state, dtype=np.float64)
+    zc = z.astype(np.complex128)
+    theta = np.asarray(baseline.theta, dtype=np.float64)
+    t_p = np.empty((z.size, len(directions)))
+    for k, d in enumerate(directions):
+        sys_k = build_system(baseline, shocks, theta=theta + 1j * STEP * np.asarray(d, dtype=np.float64))
+        t_p[:, k] = np.imag(dataclasses.replace(fp, sys=sys_k)(zc)[0]) / STEP
+    return state_sensitivity(fp, z, t_p)
+
+
 def tariff_system_map(
     fp: FixedPointMap, baseline: Baseline, shocks: Shocks, direction: FloatArray
 ) -> FixedPointMap:

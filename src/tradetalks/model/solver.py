@@ -197,6 +197,25 @@ def solve_equilibrium(
     return _collect(baseline, shocks, sys, ev, log_w, log_P, x_rel * fp.spending0, info, z)
 
 
+def equilibrium_at(
+    baseline: Baseline, shocks: Shocks, state: FloatArray, info: SolverInfo | None = None
+) -> Equilibrium:
+    """The arrays one pass of the equilibrium conditions gives at ``state``, without solving.
+
+    At a solved state this is the solver's :class:`Equilibrium`; near one it is what the outputs
+    of a result are at a state along a tangent of the solution (the outputs' derivatives of the
+    delta method, docs/model.md eq. 9.5). ``info`` defaults to "not solved here" (0 iterations).
+    """
+    fp = FixedPointMap.build(baseline, build_system(baseline, shocks))
+    z = np.asarray(state, dtype=np.float64)
+    if z.shape != (fp.size,):
+        raise OptionsError(f"state has shape {z.shape}, expected ({fp.size},)")
+    log_w, log_P, x_rel, _ = fp.unpack(z)
+    ev = fp.evaluate(z)
+    info = info or SolverInfo(True, 0, float("nan"), 0.0, "given state")
+    return _collect(baseline, shocks, fp.sys, ev, log_w, log_P, x_rel * fp.spending0, info, z)
+
+
 #: Passes of the first attempt when critical-input nests are below Cobb-Douglas; if it fails the
 #: solver continues from Cobb-Douglas nests instead (:func:`_continuation`).
 FIRST_TRY = 400
@@ -385,11 +404,17 @@ def balanced_baseline(baseline: Baseline, options: SolverOptions | None = None) 
     if cached is not None:
         return cached
     opts = options or SolverOptions()
-    eq = solve_equilibrium(
-        baseline,
-        Shocks(deficits=np.zeros(baseline.n_regions), label="zero deficits"),
-        dataclasses.replace(opts, closure="fixed"),
-    )
+    eq = solve_equilibrium(baseline, zero_deficits(baseline), dataclasses.replace(opts, closure="fixed"))
+    return _balanced_world(baseline, eq)
+
+
+def zero_deficits(baseline: Baseline) -> Shocks:
+    """The shocks that set every trade deficit to zero (the ``balanced`` closure's first solve)."""
+    return Shocks(deficits=np.zeros(baseline.n_regions), label="zero deficits")
+
+
+def _balanced_world(baseline: Baseline, eq: Equilibrium) -> Baseline:
+    """The zero-deficit world of ``eq`` (solved from ``baseline``), cached for ``baseline``."""
     meta = dict(baseline.meta)
     meta["derived_from"] = baseline.name
     meta["closure"] = "balanced: deficits set to zero by solving the model (Caliendo-Parro 2015, sec. 4)"

@@ -17,10 +17,17 @@ from tradetalks.model.wedges import Wedges
 FloatArray = NDArray[np.float64]
 
 
-def build_system(baseline: Baseline, shocks: Shocks, tariffs: NDArray[np.generic] | None = None) -> System:
+def build_system(
+    baseline: Baseline,
+    shocks: Shocks,
+    tariffs: NDArray[np.generic] | None = None,
+    theta: NDArray[np.generic] | None = None,
+) -> System:
     """Compile a baseline and shocks into the arrays of :class:`System`.
 
-    ``tariffs`` overrides the shocks' tariff levels (the complex-step derivatives pass complex ones).
+    ``tariffs`` overrides the shocks' tariff levels and ``theta`` the baseline's trade elasticities
+    (the complex-step derivatives pass complex ones: in tariffs, docs/model.md eq. 6.2; in the
+    elasticities, eq. 9.5).
     """
     shocks.validate(baseline)
     deficits = shocks.deficit_levels(baseline)
@@ -40,7 +47,7 @@ def build_system(baseline: Baseline, shocks: Shocks, tariffs: NDArray[np.generic
         va_share=baseline.va_share,
         io_share=baseline.io_share,
         alpha=baseline.alpha,
-        theta=baseline.theta,
+        theta=baseline.theta if theta is None else theta,  # type: ignore[arg-type]
         spending0=baseline.spending,
         value_added0=baseline.value_added,
         deficits=np.asarray(deficits, dtype=np.float64),
