@@ -14,6 +14,7 @@ October 2025 US-China talks on top. One call per job:
 >>> tt.allies("JPN,KOR,MYS,ASEAN").summary()                       # doctest: +SKIP
 >>> tt.tariff_rates("2025-09-04", basis="collected").summary()     # doctest: +SKIP
 >>> tt.peer_war("WIOD", 2014).summary()   # Lashkaripour (2021), raw cubes  # doctest: +SKIP
+>>> tt.sweep("us-100-draws", out="sweeps/us-100").summary()         # doctest: +SKIP
 
 Every result has ``summary()``, ``frames()``, ``to_dict()``, ``report()`` and ``provenance``.
 """
@@ -22,6 +23,8 @@ from tradetalks._version import __version__
 from tradetalks.analyses.options import DealOptions, OptimizerOptions, TalksOptions, WarOptions
 from tradetalks.api import (
     ScenarioRun,
+    SweepOptions,
+    SweepResult,
     allies,
     deals,
     optimal_tariff,
@@ -29,6 +32,7 @@ from tradetalks.api import (
     peer_war_years,
     run,
     solve,
+    sweep,
     talks,
     tariff_rates,
     war,
@@ -62,6 +66,8 @@ __all__ = [
     "ShockError",
     "Shocks",
     "SolverOptions",
+    "SweepOptions",
+    "SweepResult",
     "TalksOptions",
     "TradetalksError",
     "WarOptions",
@@ -76,6 +82,7 @@ __all__ = [
     "peer_war_years",
     "run",
     "solve",
+    "sweep",
     "talks",
     "tariff_rates",
     "war",

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from tradetalks.analyses.optimal import projected_gradient
 from tradetalks.analyses.options import TALKS_SOLUTIONS, TalksOptions
+from tradetalks.analyses.strategy_intervals import StrategyIntervals
 from tradetalks.analyses.war import Player
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError, ScenarioError
@@ -73,6 +74,10 @@ class Talks:
     start : str
         Where the optimiser started: ``current tariffs``, ``free trade`` (the feasible one with
         the larger Nash product) or ``equal gains``.
+    uncertainty : StrategyIntervals, optional
+        With parameter draws: the agreed tariffs, gains and welfare under each draw and their
+        intervals (docs/model.md, section 9.6); :meth:`summary`, :meth:`frames`, :meth:`to_dict`
+        and :meth:`report` then show them.
     """
 
     solution: str
@@ -88,6 +93,7 @@ class Talks:
     provenance: Provenance
     traded: NDArray[np.bool_] | None = None
     start: str = "current tariffs"
+    uncertainty: StrategyIntervals | None = None
 
     def __post_init__(self) -> None:
         mask = np.ones(np.shape(self.rates), dtype=bool) if self.traded is None else np.asarray(self.traded)
@@ -116,8 +122,12 @@ class Talks:
         return pd.Series(np.array(self.disagreement_values), index=list(self.parties), name="disagreement")
 
     def summary(self) -> pd.DataFrame:
-        """Every region at the agreed tariffs: welfare, real wage, exports, imports (percent)."""
-        return self.result.regions_frame()[["welfare_pct", "real_wage_pct", "exports_pct", "imports_pct"]]
+        """Every region at the agreed tariffs: welfare, real wage, exports, imports (percent); under
+        draws also the median and 5-95 % range of welfare (``welfare_pct_median``, ``_p5``, ``_p95``)."""
+        out = self.result.regions_frame()[["welfare_pct", "real_wage_pct", "exports_pct", "imports_pct"]]
+        if self.uncertainty is None:
+            return out
+        return out.join(self.uncertainty.wide("welfare_pct", "region").drop(columns="welfare_pct_central"))
 
     def frames(self) -> dict[str, pd.DataFrame]:
         tariffs = long_tariffs(
@@ -127,7 +137,10 @@ class Talks:
             {"gain_pct": pct(self.gain_values), "disagreement_pct": pct(self.disagreement_values)},
             index=pd.Index(self.parties, name="party"),
         )
-        return {"regions": self.summary(), "tariffs": tariffs, "gains": gains}
+        out = {"regions": self.summary(), "tariffs": tariffs, "gains": gains}
+        if self.uncertainty is not None:
+            out |= self.uncertainty.frames()
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         t = self.tariffs
@@ -141,6 +154,7 @@ class Talks:
                 "tariffs_pct": {p: dict(zip(self.sectors, 100.0 * t[p].to_numpy(), strict=True)) for p in t},
                 "regions": region_records(self.summary()),
                 "start": self.start,
+                "uncertainty": None if self.uncertainty is None else self.uncertainty.to_dict(),
                 "iterations": self.iterations,
                 "seconds": self.seconds,
                 "units": {
@@ -162,11 +176,12 @@ class Talks:
             f"(percent changes against the baseline; agreed tariffs are levels, not additions; the "
             f"optimiser started from {self.start}; n/a: no flow in the reference world)"
         )
-        return Report(
-            title,
-            (Section("", self.summary()), Section("agreed tariffs (%)", (100.0 * self.tariffs).T)),
-            (f"L-BFGS-B: {self.iterations} iterations, {self.seconds:.1f} s",),
-        )
+        sections = (Section("", self.summary()), Section("agreed tariffs (%)", (100.0 * self.tariffs).T))
+        notes = (f"L-BFGS-B: {self.iterations} iterations, {self.seconds:.1f} s",)
+        if self.uncertainty is None:
+            return Report(title, sections, notes)
+        u = self.uncertainty
+        return Report(f"{title}\n{u.describe()}", (*sections, *u.sections()), (*notes, *u.notes))
 
 
 def bargain(

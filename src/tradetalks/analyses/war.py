@@ -23,6 +23,7 @@ from tradetalks.analyses.nash import joint_nash
 from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.optimal import Reuse, TariffPolicy, optimal_tariffs
 from tradetalks.analyses.options import WarOptions
+from tradetalks.analyses.strategy_intervals import StrategyIntervals
 from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError, ScenarioError
 from tradetalks.model import Shocks, SolverOptions, solve_equilibrium
@@ -69,6 +70,10 @@ class NashWar:
         Largest tariff move in the last round (joint: the last Newton step).
     method : str
         ``joint`` (eq. 7.3a) or ``best-response`` (eq. 7.3; also after a failed joint solve).
+    uncertainty : StrategyIntervals, optional
+        With parameter draws: the Nash tariffs, mean tariffs and welfare under each draw and their
+        intervals (docs/model.md, section 9.6); :meth:`summary`, :meth:`frames`, :meth:`to_dict`
+        and :meth:`report` then show them.
     """
 
     players: tuple[str, ...]
@@ -82,6 +87,7 @@ class NashWar:
     provenance: Provenance
     traded: NDArray[np.bool_] | None = None
     method: str = "best-response"
+    uncertainty: StrategyIntervals | None = None
 
     def __post_init__(self) -> None:
         mask = np.ones(np.shape(self.rates), dtype=bool) if self.traded is None else np.asarray(self.traded)
@@ -105,16 +111,27 @@ class NashWar:
         return pd.Series(np.array(self.objective_values), index=list(self.players), name="objective")
 
     def summary(self) -> pd.DataFrame:
-        """Welfare of every region at the Nash tariffs, and each player's mean tariff."""
+        """Welfare of every region at the Nash tariffs, and each player's mean tariff; under draws
+        also the median and 5-95 % range of both (``welfare_pct_median``, ``_p5``, ``_p95``,
+        ``mean_nash_tariff_pct_median``, ...)."""
         out = self.result.regions_frame()[["welfare_pct", "real_wage_pct", "exports_pct", "imports_pct"]]
         mean = (100.0 * self.tariffs.mean()).rename("mean_nash_tariff_pct")
-        return out.join(mean)
+        out = out.join(mean)
+        if self.uncertainty is None:
+            return out
+        u = self.uncertainty
+        welfare = u.wide("welfare_pct", "region").drop(columns="welfare_pct_central")
+        tariff = u.wide("mean_tariff_pct", "region").drop(columns="mean_tariff_pct_central")
+        return out.join(welfare).join(tariff.rename(columns=lambda c: c.replace("mean_", "mean_nash_")))
 
     def frames(self) -> dict[str, pd.DataFrame]:
         tariffs = long_tariffs(
             self.tariffs.to_numpy(), self.sectors, self.players, "player", "nash_tariff_pct"
         )
-        return {"regions": self.summary(), "tariffs": tariffs}
+        out = {"regions": self.summary(), "tariffs": tariffs}
+        if self.uncertainty is not None:
+            out |= self.uncertainty.frames()
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         t = self.tariffs
@@ -127,6 +144,7 @@ class NashWar:
                 "method": self.method,
                 "rounds": self.rounds,
                 "max_change": self.max_change,
+                "uncertainty": None if self.uncertainty is None else self.uncertainty.to_dict(),
                 "seconds": self.seconds,
                 "units": {
                     "*_pct": "percent",
@@ -151,14 +169,15 @@ class NashWar:
             "levels, not additions; the solve started from the current tariffs; n/a: no flow in "
             "the reference world)"
         )
-        return Report(
-            title,
-            (Section("", self.summary()), Section("Nash tariffs (%)", (100.0 * self.tariffs).T)),
-            (
-                f"{self.method}: {self.rounds} {'evaluations' if self.method == 'joint' else 'rounds'}, "
-                f"last change {self.max_change:.1e}, {self.seconds:.1f} s",
-            ),
+        sections = (Section("", self.summary()), Section("Nash tariffs (%)", (100.0 * self.tariffs).T))
+        notes = (
+            f"{self.method}: {self.rounds} {'evaluations' if self.method == 'joint' else 'rounds'}, "
+            f"last change {self.max_change:.1e}, {self.seconds:.1f} s",
         )
+        if self.uncertainty is None:
+            return Report(title, sections, notes)
+        u = self.uncertainty
+        return Report(f"{title}\n{u.describe()}", (*sections, *u.sections()), (*notes, *u.notes))
 
 
 def _best_responses(

@@ -10,6 +10,7 @@ from tradetalks.api.allies import allies
 from tradetalks.api.peer import peer_war, peer_war_years
 from tradetalks.api.run import FOCUS_REGIONS, ScenarioRun
 from tradetalks.api.solve import solve
+from tradetalks.api.sweep import SweepOptions, SweepResult, SweepSpec, sweep
 from tradetalks.api.tariff_rates import tariff_rates
 from tradetalks.api.workflow import DATA_YEAR, WAR, deals, optimal_tariff, run, talks, war
 
@@ -18,6 +19,9 @@ __all__ = [
     "FOCUS_REGIONS",
     "WAR",
     "ScenarioRun",
+    "SweepOptions",
+    "SweepResult",
+    "SweepSpec",
     "allies",
     "deals",
     "optimal_tariff",
@@ -25,6 +29,7 @@ __all__ = [
     "peer_war_years",
     "run",
     "solve",
+    "sweep",
     "talks",
     "tariff_rates",
     "war",

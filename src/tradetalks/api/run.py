@@ -1,4 +1,5 @@
-"""The result of :func:`tradetalks.run`: a solved scenario and, if asked, its fallout on onlookers."""
+"""The result of :func:`tradetalks.run`: a solved scenario and, if asked, its fallout on onlookers
+and intervals on its outputs."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pandas as pd
 from tradetalks.analyses.fallout import Fallout
 from tradetalks.results import Provenance, Report, Result, Section
 from tradetalks.results.common import check_regions
+from tradetalks.results.intervals import Intervals
 from tradetalks.scenarios import Scenario
 
 #: Regions the article is about, shown by default when the baseline has them.
@@ -34,12 +36,16 @@ class ScenarioRun:
         Trade diversion, welfare and critical-input exposure of the onlookers.
     alongside : mapping of str to Result
         The same scenario at other horizons (``short``, ``medium``, ``long``), by horizon.
+    uncertainty : Intervals or None
+        Central value, median and 90 % interval of every output at every horizon solved (Monte
+        Carlo over parameter draws or the delta method; docs/uncertainty.md), if asked.
     """
 
     scenario: Scenario
     result: Result
     fallout: Fallout | None = None
     alongside: Mapping[str, Result] = field(default_factory=dict)
+    uncertainty: Intervals | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "alongside", MappingProxyType(dict(self.alongside)))
@@ -72,17 +78,40 @@ class ScenarioRun:
 
     def summary(self, regions: Sequence[str] | None = None) -> pd.DataFrame:
         """Welfare, real wage, price index, exports and imports (percent) of ``regions`` (default:
-        :meth:`focus`); with other horizons solved, side by side (columns: measure, horizon)."""
+        :meth:`focus`); with other horizons solved, side by side (columns: measure, horizon).
+
+        With intervals (:attr:`uncertainty`) each measure ``m`` is followed by ``m_median``, ``m_p5``
+        and ``m_p95``."""
+        return self._summary(regions, intervals=self.uncertainty is not None)
+
+    def _summary(self, regions: Sequence[str] | None, intervals: bool) -> pd.DataFrame:
         chosen = self._regions(regions)
+        measures = list(self.result.summary(chosen).columns)
         if not self.alongside:
-            return self.result.summary(chosen)
+            out = self.result.summary(chosen)
+            if not intervals:
+                return out
+            return self._with_intervals({self.horizon: out}, chosen, measures)[self.horizon]
         tables = {self.horizon: self.result.summary(chosen)} | {
             h: r.summary(chosen) for h, r in self.alongside.items()
         }
+        if intervals:
+            tables = self._with_intervals(tables, chosen, measures)
+            measures = list(next(iter(tables.values())).columns)
         both = pd.concat(tables, axis=1, names=["horizon", "measure"])
-        return both.swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)[
-            list(self.result.summary(chosen).columns)
-        ]
+        return both.swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)[measures]
+
+    def _with_intervals(
+        self, tables: dict[str, pd.DataFrame], regions: list[str], measures: list[str]
+    ) -> dict[str, pd.DataFrame]:
+        """Each horizon's summary with the interval columns after each measure."""
+        assert self.uncertainty is not None
+        out = {}
+        for h, table in tables.items():
+            wide = self.uncertainty.wide(h, regions, measures)
+            order = [c for m in measures for c in (m, *(w for w in wide.columns if w.rsplit("_", 1)[0] == m))]
+            out[h] = pd.concat([table, wide], axis=1)[order]
+        return out
 
     def headline_regions(self, regions: Sequence[str] | None = None) -> list[str]:
         """The US and China (where the baseline has them) and any region asked for."""
@@ -105,11 +134,17 @@ class ScenarioRun:
 
     def frames(self, regions: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
         """``regions`` (every column of :meth:`Result.regions_frame` for the regions shown),
-        ``sectors``, ``bilateral``, ``constraints`` and, with fallout, ``fallout``."""
+        ``sectors``, ``bilateral``, ``constraints``, with fallout ``fallout`` and, with intervals,
+        ``intervals`` (index horizon, region, measure; columns central, median, p5, p95, sd, draws;
+        for the regions shown) and ``parameters`` (the draws, or the delta method's parameters)."""
         frames = self.result.frames()
-        frames["regions"] = frames["regions"].loc[self._regions(regions)]
+        chosen = self._regions(regions)
+        frames["regions"] = frames["regions"].loc[chosen]
         if self.fallout is not None:
             frames["fallout"] = self.fallout.summary()
+        if self.uncertainty is not None:
+            frames["intervals"] = self.uncertainty.frame(chosen)
+            frames["parameters"] = self.uncertainty.parameters.copy()
         return frames
 
     def to_dict(self, regions: Sequence[str] | None = None) -> dict[str, Any]:
@@ -130,6 +165,8 @@ class ScenarioRun:
             }
         if self.fallout is not None:
             doc["fallout"] = self.fallout.to_dict()["regions"]
+        if self.uncertainty is not None:
+            doc["uncertainty"] = self.uncertainty.to_dict(chosen)
         return doc
 
     def report(self, regions: Sequence[str] | None = None) -> Report:
@@ -141,7 +178,7 @@ class ScenarioRun:
         caption = self.result.headline_caption()
         if self.alongside:
             horizons = ", ".join([self.horizon, *self.alongside])
-            first = Section(f"horizons {horizons} side by side", self.summary(regions))
+            first = Section(f"horizons {horizons} side by side", self._summary(regions, intervals=False))
             caption = caption.replace(f"(horizon {self.horizon};", f"(horizons {horizons};")
             sections = (first, Section(caption, head), *sections[2:])
             notes = notes + tuple(
@@ -151,6 +188,16 @@ class ScenarioRun:
             )
         else:
             sections = (sections[0], Section(caption, head), *sections[2:])
+        title = base.title
+        if self.uncertainty is not None:
+            unc = self.uncertainty
+            title = f"{title}\n{unc.describe()}"
+            sections = (
+                sections[0],
+                *unc.sections(self._regions(regions), self.headline_regions(regions)),
+                *sections[1:],
+            )
+            notes = notes + unc.notes + (f"intervals: {unc.seconds:.1f} s",)
         if self.fallout is not None:
             sections = sections + self.fallout.report().sections
-        return Report(base.title, sections, notes)
+        return Report(title, sections, notes)

@@ -25,11 +25,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tradetalks.analyses.deals import DealTable, solve_deal_space
+from tradetalks.analyses.deals_uncertainty import check_draws
 from tradetalks.analyses.fallout import fallout as fallout_of
+from tradetalks.analyses.intervals import IntervalOptions, scenario_intervals
 from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.optimal import OptimalTariffs, optimal_tariffs
 from tradetalks.analyses.options import DealOptions, OptimizerOptions, TalksOptions, WarOptions
+from tradetalks.analyses.strategy_draws import StrategyWorld, talks_draws, war_draws
+from tradetalks.analyses.strategy_intervals import StrategyIntervals
 from tradetalks.analyses.talks import Talks, bargain
+from tradetalks.analyses.uncertainty import Priors
 from tradetalks.analyses.war import NashWar, Player, nash_war
 from tradetalks.api.inputs import (
     DATA_YEAR,
@@ -54,7 +59,7 @@ from tradetalks.data.splits import split_baseline
 from tradetalks.errors import OptionsError, ScenarioError
 from tradetalks.model import CLOSURES, Shocks, SolverOptions
 from tradetalks.progress import ProgressFn
-from tradetalks.results import Result
+from tradetalks.results import Provenance, Result
 
 #: ``threat`` value of :func:`talks` that bargains from the parties' Nash tariff war.
 WAR = "war"
@@ -72,6 +77,11 @@ def run(
     solver: SolverOptions | None = None,
     horizon: str = LONG,
     alongside: Sequence[str] | None = None,
+    draws: int = 0,
+    seed: int = 0,
+    priors: Priors | None = None,
+    intervals: str | None = None,
+    progress: ProgressFn | None = None,
 ) -> ScenarioRun:
     """Solve a scenario: load, aggregate, choose elasticities, split products, date, compile, solve.
 
@@ -100,7 +110,21 @@ def run(
     alongside : sequence of str, optional
         Other horizons solved next to it (default: the short and long runs that ``horizon`` is
         not; ``()`` for none).
+    draws : int
+        Monte Carlo over this many parameter draws (docs/uncertainty.md): every output at every
+        horizon solved gets its median and 5-95 % range (``run.uncertainty``); 0: none.
+    seed : int
+        Seed of the draws (draw ``k`` of a seed is the same however many are drawn).
+    priors : Priors, optional
+        Which parameters vary and how the elasticities are drawn (default: all, log-normal).
+    intervals : {"mc", "delta"}, optional
+        ``"mc"``: Monte Carlo (needs ``draws``); ``"delta"``: the delta method, from exact
+        derivatives and the priors' variances (no draws; tariff and export-tax scenarios, fixed
+        closure). Default: Monte Carlo when ``draws > 0``, else no intervals.
+    progress : ProgressFn, optional
+        Called after every draw (or every horizon of the delta method).
     """
+    interval_options = IntervalOptions.of(intervals, draws, seed, priors)
     base = baseline_of(baseline, mapping=mapping, elasticities=elasticities)
     sc = scenario_of(scenario, date)
     others = _alongside(horizon, alongside)
@@ -112,7 +136,12 @@ def run(
         return solve(world, sc.compile(world), opts, scenario=sc.name)
 
     result = at(horizon)
-    return ScenarioRun(sc, result, fallout_of(result) if fallout else None, {h: at(h) for h in others})
+    side = {h: at(h) for h in others}
+    uncertainty = None
+    if interval_options is not None:
+        centrals = {horizon: result, **side}
+        uncertainty = scenario_intervals(prepared, sc, centrals, interval_options, opts, progress)
+    return ScenarioRun(sc, result, fallout_of(result) if fallout else None, side, uncertainty)
 
 
 def _alongside(horizon: str, alongside: Sequence[str] | None) -> tuple[str, ...]:
@@ -137,6 +166,17 @@ def _strategy_baseline(
     split out, dated, closed, at its horizon."""
     if horizon not in HORIZONS:
         raise OptionsError(f"horizon={horizon!r}; allowed: {', '.join(HORIZONS)}")
+    return at_horizon(closed(_strategy_source(baseline, date, elasticities, products), closure), horizon)
+
+
+def _strategy_source(
+    baseline: BaselineLike,
+    date: str | None,
+    elasticities: str | None,
+    products: Sequence[str] | str | None = None,
+) -> Baseline:
+    """The long-run world of the strategy calls before the closure: loaded, with its elasticities,
+    its ``products`` split out, dated (what a parameter draw starts from)."""
     base = baseline_of(baseline, elasticities=elasticities)
     if products:
         names = regions_list(products, "products") if isinstance(products, str) else list(products)
@@ -144,7 +184,21 @@ def _strategy_baseline(
         if unknown:
             raise OptionsError(f"products: unknown {', '.join(unknown)}; allowed: {', '.join(PRODUCTS)}")
         base = split_baseline(base, [p for p in names if PRODUCTS[p].code not in base.sectors])
-    return at_horizon(closed(dated(base, date), closure), horizon)
+    return dated(base, date)
+
+
+def _with_draws(result: NashWar | Talks, uncertainty: StrategyIntervals) -> Provenance:
+    """``result``'s provenance with the draws in its options."""
+    draws = {"draws": uncertainty.draws, "seed": uncertainty.seed} | uncertainty.priors.to_dict()
+    return dataclasses.replace(result.provenance, options={**result.provenance.options, "draws": draws})
+
+
+def _draws_of(draws: int, seed: int) -> int | None:
+    """``draws`` of the strategy calls: ``None`` for 0 (no draws), else checked (>= 1, seed >= 0)."""
+    if isinstance(draws, int) and not isinstance(draws, bool) and draws == 0:
+        return None
+    check_draws(draws, seed)
+    return draws
 
 
 def optimal_tariff(
@@ -238,6 +292,10 @@ def war(
     instrument: str = "sector",
     services: bool = False,
     progress: ProgressFn | None = None,
+    draws: int = 0,
+    seed: int = 0,
+    priors: Priors | None = None,
+    workers: int = 1,
 ) -> NashWar:
     """A Nash tariff war among ``players`` by iterated best responses (docs/model.md, eq. 7.3).
 
@@ -256,12 +314,38 @@ def war(
     services : bool
         Whether services are taxable too (default: goods only).
     progress : ProgressFn, optional
-        Called after every best response.
+        Called after every best response (under draws: after every draw).
+    draws : int
+        Solve the war again under this many parameter draws (docs/model.md, section 9.6) and give
+        the Nash tariffs and everyone's welfare their median and 5-95 % range
+        (``uncertainty``); 0: none. Each draw is a full war, about as long as the central one.
+    seed : int
+        Seed of the draws (draw ``k`` of a seed is the same whatever ``draws`` and ``workers``).
+    priors : Priors, optional
+        Which parameters vary (default: all of ``data/tables/priors.toml``).
+    workers : int
+        Processes to spread the draws over (results do not depend on it).
     """
+    n_draws = _draws_of(draws, seed)
     base = _strategy_baseline(baseline, date, elasticities, closure, horizon)
     names = regions_list(players, "players")
     war_players = _players(base, names, bilateral, objective, instrument, services)
-    return nash_war(base, war_players, options=options, progress=progress)
+    central = nash_war(base, war_players, options=options, progress=None if n_draws else progress)
+    if n_draws is None:
+        return central
+    world = StrategyWorld(_strategy_source(baseline, date, elasticities), closure, horizon)
+    uncertainty = war_draws(
+        world,
+        war_players,
+        central,
+        draws=n_draws,
+        seed=seed,
+        priors=priors,
+        options=options,
+        workers=workers,
+        progress=progress,
+    )
+    return dataclasses.replace(central, uncertainty=uncertainty, provenance=_with_draws(central, uncertainty))
 
 
 def talks(
@@ -279,6 +363,10 @@ def talks(
     instrument: str = "sector",
     services: bool = False,
     progress: ProgressFn | None = None,
+    draws: int = 0,
+    seed: int = 0,
+    priors: Priors | None = None,
+    workers: int = 1,
 ) -> Talks:
     """Two parties bargain over the tariffs they levy on each other (docs/model.md, eqs. 7.4-7.5).
 
@@ -300,11 +388,22 @@ def talks(
     services : bool
         Whether services tariffs are on the table too (default: goods only).
     progress : ProgressFn, optional
-        Called after every iteration (and every best response of a war threat).
+        Called after every iteration (and every best response of a war threat; under draws:
+        after every draw).
+    draws : int
+        Bargain again under this many parameter draws (each with its own disagreement point;
+        docs/model.md, section 9.6) and give the agreed tariffs, the gains and everyone's welfare
+        their median and 5-95 % range (``uncertainty``); 0: none. Each draw is a full war and
+        talks solve.
+    seed, priors, workers
+        As for :func:`war`.
     """
+    n_draws = _draws_of(draws, seed)
     names = regions_list(parties, "parties")
     if len(names) != 2:
         raise ScenarioError(f"talks need two parties, got {names}")
+    # under draws the progress is the draws'
+    draw_progress, progress = (progress, None) if n_draws is not None else (None, progress)
     base = _strategy_baseline(baseline, date, elasticities, closure, LONG)
     threat_scenario = None if isinstance(threat, str) and threat == WAR else scenario_of(threat)
     if threat_scenario is not None:
@@ -313,13 +412,31 @@ def talks(
     players = [
         Player(government_of(base, a, objective), (b,), instrument, services) for a, b in (names, names[::-1])
     ]
+    war_start: Shocks | None = None
     if threat_scenario is None:
         war_result = nash_war(base, players, options=war_options, progress=progress)
         disagreement: Shocks = war_result.result.equilibrium.shocks
-        label = WAR
+        label, war_start = WAR, disagreement
     else:
         disagreement, label = threat_scenario.compile(base), threat_scenario.name
-    return bargain(base, players, disagreement, options=options, threat=label, progress=progress)
+    central = bargain(base, players, disagreement, options=options, threat=label, progress=progress)
+    if n_draws is None:
+        return central
+    world = StrategyWorld(_strategy_source(baseline, date, elasticities), closure, horizon, threat_scenario)
+    uncertainty = talks_draws(
+        world,
+        players,
+        central,
+        draws=n_draws,
+        seed=seed,
+        priors=priors,
+        options=options,
+        war_options=war_options,
+        war_start=war_start,
+        workers=workers,
+        progress=draw_progress,
+    )
+    return dataclasses.replace(central, uncertainty=uncertainty, provenance=_with_draws(central, uncertainty))
 
 
 def deals(
@@ -334,6 +451,9 @@ def deals(
     solver: SolverOptions | None = None,
     options: DealOptions | None = None,
     progress: ProgressFn | None = None,
+    draws: int = 0,
+    seed: int = 0,
+    priors: Priors | None = None,
 ) -> DealTable:
     """Solve every package of a deal space and bargain over them (docs/model.md, sections 7.5-7.6).
 
@@ -351,12 +471,22 @@ def deals(
         Workers, discount factors of the alternating-offers game, the tolerance below which two
         outcomes are the same, a cache folder.
     progress : ProgressFn, optional
-        Called after every package solved.
+        Called after every package solved (then after every draw).
+    draws : int
+        Solve every package again under this many parameter draws (docs/model.md, section 9.6):
+        the probability that a zone of agreement exists, each package's probability of being each
+        bargaining solution, the most robust package and the range of every package's payoffs
+        (``uncertainty``); 0: none. The draws run on ``options.workers`` processes.
+    seed : int
+        Seed of the draws (draw ``k`` of a seed is the same whatever ``draws`` and the workers).
+    priors : Priors, optional
+        Which parameters vary (default: all of ``data/tables/priors.toml``).
     """
     if horizon not in HORIZONS:
         raise OptionsError(f"horizon={horizon!r}; allowed: {', '.join(HORIZONS)}")
     if closure not in CLOSURES:
         raise OptionsError(f"closure={closure!r}; allowed: {', '.join(CLOSURES)}")
+    n_draws = _draws_of(draws, seed)
     base = baseline_of(baseline, mapping=mapping, elasticities=elasticities)
     return solve_deal_space(
         base,
@@ -366,6 +496,9 @@ def deals(
         closure=closure,
         solver=solver,
         progress=progress,
+        draws=n_draws,
+        seed=seed,
+        priors=priors,
     )
 
 

@@ -13,7 +13,8 @@ import tradetalks.api as api
 from tradetalks.analyses.objectives import OBJECTIVE_PRESETS
 from tradetalks.analyses.options import TALKS_SOLUTIONS, DealOptions, TalksOptions
 from tradetalks.analyses.policy import INSTRUMENTS, TAXES
-from tradetalks.cli import allies, tariffs
+from tradetalks.analyses.uncertainty import ELASTICITY_METHODS, PARAMETERS, Priors
+from tradetalks.cli import allies, sweep, tariffs
 from tradetalks.cli.progress import stderr_progress
 from tradetalks.cli.render import FORMATS, render
 from tradetalks.data.catalog import describe_baseline, shipped_baselines
@@ -30,6 +31,8 @@ DATE_HELP = (
     "pre-summit-2025-10-15); 'data' for the data year's applied tariffs"
 )
 MAPPING_HELP = "aggregate the baseline's regions by a mapping file (CSV source,target; TOML or JSON)"
+#: Methods of ``tradetalks run --intervals``.
+INTERVAL_METHODS = ("mc", "delta")
 OBJECTIVE_HELP = "government objective: pure welfare or with Ossa (2014)'s political-economy weights"
 
 
@@ -87,6 +90,34 @@ def parser() -> argparse.ArgumentParser:
         help="add the fallout on Japan, Korea, Malaysia, ASEAN, the EU, Brazil and ROW",
     )
     run.add_argument("--mapping", default=None, help=MAPPING_HELP)
+    run.add_argument(
+        "--draws",
+        type=int,
+        default=None,
+        help="Monte Carlo: solve under N draws of the uncertain parameters and print the median and "
+        "5-95 %% range of every output (docs/uncertainty.md)",
+    )
+    run.add_argument(
+        "--seed", type=int, default=0, help="seed of the draws (0); draw k is the same for any N"
+    )
+    run.add_argument(
+        "--intervals",
+        default=None,
+        choices=INTERVAL_METHODS,
+        help="mc: Monte Carlo (needs --draws); delta: the delta method, from exact derivatives and the "
+        "priors' variances, no draws (default with --draws: mc)",
+    )
+    run.add_argument(
+        "--vary",
+        default=None,
+        help=f"parameters to vary, comma-separated (default: all): {', '.join(PARAMETERS)}",
+    )
+    run.add_argument(
+        "--elasticity-draws",
+        default="lognormal",
+        choices=ELASTICITY_METHODS,
+        help="trade elasticities drawn log-normal by sector (default) or one published set whole (mc only)",
+    )
 
     data = sub.add_parser("data", help="describe or build baselines")
     dsub = data.add_subparsers(dest="data_command", required=True)
@@ -124,6 +155,7 @@ def parser() -> argparse.ArgumentParser:
         help="each player taxes only the other players (default: everyone)",
     )
     _policy(war)
+    _draw_options(war, workers=True)
 
     talks = sub.add_parser("talks", help="bargain over two parties' tariffs from a war or a threat")
     talks.add_argument("parties", nargs="?", default="USA,CHN", help="two comma-separated region codes")
@@ -135,6 +167,7 @@ def parser() -> argparse.ArgumentParser:
     )
     talks.add_argument("--solution", default="nash", choices=TALKS_SOLUTIONS)
     _policy(talks)
+    _draw_options(talks, workers=True)
 
     deals = sub.add_parser("deals", help="the deal space of multi-issue packages and bargaining solutions")
     deals.add_argument("space", nargs="?", default="busan-2025", help="built-in name or .toml path")
@@ -156,8 +189,10 @@ def parser() -> argparse.ArgumentParser:
         "(default 1e-9)",
     )
     deals.add_argument("--cache-dir", default=None, help="folder to keep the solved table in")
+    _draw_options(deals, workers=False)
     tariffs.add_parser(sub)
     allies.add_parser(sub)
+    sweep.add_parser(sub)
     peer = sub.add_parser(
         "peer-war",
         help="Lashkaripour (2021)'s global Nash war: uniform tariffs, no input-output links (raw cubes)",
@@ -177,27 +212,103 @@ def _regions(text: str | None) -> list[str] | None:
     return None if text is None else [r.strip() for r in text.split(",") if r.strip()]
 
 
+def _interval_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``draws``, ``seed``, ``priors`` and ``intervals`` of :func:`tradetalks.run` from the options."""
+    if args.draws is not None and args.draws < 1:
+        raise OptionsError(
+            f"--draws={args.draws}; allowed: a whole number >= 1 (the number of parameter draws)"
+        )
+    if args.seed < 0:
+        raise OptionsError(f"--seed={args.seed}; allowed: a whole number >= 0")
+    if args.intervals == "mc" and args.draws is None:
+        raise OptionsError("--intervals mc needs --draws N (N >= 1)")
+    if args.intervals == "delta" and args.draws is not None:
+        raise OptionsError("--draws applies to --intervals mc; the delta method takes no draws")
+    asked = args.intervals is not None or args.draws is not None
+    if not asked:
+        if args.vary is not None:
+            raise OptionsError("--vary applies to intervals: give --draws N or --intervals delta")
+        return {}
+    vary = tuple(_regions(args.vary) or ()) if args.vary is not None else PARAMETERS
+    return {
+        "draws": args.draws or 0,
+        "seed": args.seed,
+        "intervals": args.intervals,
+        "priors": Priors(vary=vary, elasticity_method=args.elasticity_draws),
+    }
+
+
 def cmd_run(args: argparse.Namespace) -> str:
-    result = api.run(
-        args.scenario,
-        baseline=args.baseline,
-        date=args.date,
-        elasticities=args.elasticities,
-        closure=args.closure,
-        mapping=args.mapping,
-        fallout=args.fallout,
-        horizon=args.horizon,
-        alongside=None
-        if args.alongside is None
-        else [h for h in _regions(args.alongside) or [] if h != "none"],
-    )
-    return render(result, args.format, ("regions", "fallout"), regions=_regions(args.regions))
+    intervals = _interval_args(args)
+    with _progress(args) as progress:
+        result = api.run(
+            args.scenario,
+            baseline=args.baseline,
+            date=args.date,
+            elasticities=args.elasticities,
+            closure=args.closure,
+            mapping=args.mapping,
+            fallout=args.fallout,
+            horizon=args.horizon,
+            alongside=None
+            if args.alongside is None
+            else [h for h in _regions(args.alongside) or [] if h != "none"],
+            progress=progress,
+            **intervals,
+        )
+    return render(result, args.format, ("regions", "fallout", "intervals"), regions=_regions(args.regions))
 
 
 def _policy_args(args: argparse.Namespace) -> dict[str, Any]:
     """The arguments every tariff-optimising command passes on as they are."""
     keys = ("baseline", "date", "elasticities", "closure", "objective", "horizon", "instrument", "services")
     return {k: getattr(args, k) for k in keys}
+
+
+def _draw_options(p: argparse.ArgumentParser, workers: bool) -> None:
+    """``--draws``, ``--seed``, ``--vary`` and ``--elasticity-draws`` of war, talks and deals (and
+    ``--workers`` where the command has none)."""
+    p.add_argument(
+        "--draws",
+        type=int,
+        default=None,
+        help="solve again under N draws of the uncertain parameters (N >= 1) and report probabilities "
+        "and 5-95 %% ranges (docs/deals-uncertainty.md)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the draws (0); draw k is the same for any N")
+    p.add_argument(
+        "--vary",
+        default=None,
+        help=f"parameters to vary, comma-separated (default: all): {', '.join(PARAMETERS)}",
+    )
+    p.add_argument(
+        "--elasticity-draws",
+        default="lognormal",
+        choices=ELASTICITY_METHODS,
+        help="trade elasticities drawn log-normal by sector (default) or one published set whole",
+    )
+    if workers:
+        p.add_argument("--workers", type=int, default=1, help="processes to solve the draws on (1)")
+
+
+def _draw_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``draws``, ``seed`` and ``priors`` of war, talks and deals from the options."""
+    if args.draws is None:
+        if args.vary is not None:
+            raise OptionsError("--vary applies to draws: give --draws N (N >= 1)")
+        return {}
+    if args.draws < 1:
+        raise OptionsError(
+            f"--draws={args.draws}; allowed: a whole number >= 1 (the number of parameter draws)"
+        )
+    if args.seed < 0:
+        raise OptionsError(f"--seed={args.seed}; allowed: a whole number >= 0")
+    vary = tuple(_regions(args.vary) or ()) if args.vary is not None else PARAMETERS
+    return {
+        "draws": args.draws,
+        "seed": args.seed,
+        "priors": Priors(vary=vary, elasticity_method=args.elasticity_draws),
+    }
 
 
 def _progress(args: argparse.Namespace) -> AbstractContextManager[ProgressFn]:
@@ -220,18 +331,33 @@ def cmd_optimal(args: argparse.Namespace) -> str:
 
 
 def cmd_war(args: argparse.Namespace) -> str:
+    draws = _draw_args(args)
     with _progress(args) as progress:
-        result = api.war(args.players, bilateral=args.bilateral, progress=progress, **_policy_args(args))
-    return render(result, args.format, ("regions", "tariffs"))
+        result = api.war(
+            args.players,
+            bilateral=args.bilateral,
+            progress=progress,
+            workers=args.workers,
+            **draws,
+            **_policy_args(args),
+        )
+    return render(result, args.format, ("regions", "tariffs", "tariff_intervals"))
 
 
 def cmd_talks(args: argparse.Namespace) -> str:
     options = TalksOptions(solution=args.solution)
+    draws = _draw_args(args)
     with _progress(args) as progress:
         result = api.talks(
-            args.parties, threat=args.threat, options=options, progress=progress, **_policy_args(args)
+            args.parties,
+            threat=args.threat,
+            options=options,
+            progress=progress,
+            workers=args.workers,
+            **draws,
+            **_policy_args(args),
         )
-    return render(result, args.format, ("regions", "tariffs"))
+    return render(result, args.format, ("regions", "tariffs", "tariff_intervals", "gain_intervals"))
 
 
 def _discount(text: str | None) -> dict[str, Any]:
@@ -253,6 +379,7 @@ def cmd_deals(args: argparse.Namespace) -> str:
     cache = None if args.cache_dir is None else Path(args.cache_dir)
     tie = {} if args.tie_tol is None else {"tie_tol": args.tie_tol}
     options = DealOptions(workers=args.workers, cache_dir=cache, **_discount(args.discount), **tie)
+    draws = _draw_args(args)
     with _progress(args) as progress:
         result = api.deals(
             args.space,
@@ -264,8 +391,9 @@ def cmd_deals(args: argparse.Namespace) -> str:
             horizon=args.horizon,
             options=options,
             progress=progress,
+            **draws,
         )
-    return render(result, args.format, ("packages",))
+    return render(result, args.format, ("packages", "draw_packages"))
 
 
 def cmd_peer_war(args: argparse.Namespace) -> str:
@@ -305,5 +433,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], str]] = {
     "deals": cmd_deals,
     "tariff-rates": tariffs.cmd_tariff_rates,
     "allies": allies.cmd_allies,
+    "sweep": sweep.cmd_sweep,
     "peer-war": cmd_peer_war,
 }

@@ -15,6 +15,9 @@ frames convert to USD billion where the baseline's units are USD million.
 
 from __future__ import annotations
 
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -22,6 +25,9 @@ from numpy.typing import NDArray
 from tradetalks.baseline import Baseline
 from tradetalks.data.households import households_of
 from tradetalks.model import Equilibrium
+
+if TYPE_CHECKING:
+    from tradetalks.data.tariffs.schedule import TariffSchedule
 
 FloatArray = NDArray[np.float64]
 #: Baseline units whose money converts to USD billion (divide by 1,000).
@@ -44,7 +50,8 @@ def goods_imports(baseline: Baseline, flows: FloatArray) -> FloatArray:
     out = np.array(flows, dtype=np.float64)
     idx = np.arange(baseline.n_regions)
     out[idx, idx, :] = 0.0
-    services = [j for j, s in enumerate(baseline.sectors) if s not in baseline.goods_sectors()]
+    goods = set(baseline.goods_sectors())
+    services = [j for j, s in enumerate(baseline.sectors) if s not in goods]
     out[:, :, services] = 0.0
     return out
 
@@ -129,14 +136,11 @@ def us_rate_2024(baseline: Baseline, eq: Equilibrium) -> float | None:
     weighted with the 2024 imports. ``None`` when the baseline has no ``USA``, no tariff date, or
     regions that are not ICIO economies or an aggregation of them.
     """
-    from tradetalks.data.tariffs.etr import effective_rates
-    from tradetalks.data.tariffs.schedule import load_schedule
-
     dated = baseline.meta.get("dated")
     date = dated.get("date") if isinstance(dated, dict) else None
     if "USA" not in baseline.regions or not date:
         return None
-    sched = load_schedule()
+    sched = _schedule()
     groups = baseline.meta.get("aggregation", {}).get("regions")
     member = (
         {str(m): str(r) for r, ms in groups.items() for m in ms}
@@ -153,8 +157,23 @@ def us_rate_2024(baseline: Baseline, eq: Equilibrium) -> float | None:
     w = np.asarray(sched.us_weights, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         shift = float(np.where(w > 0, delta * w, 0.0).sum() / w.sum())
-    base = effective_rates(str(date), weights="2024", basis="collected", schedule=sched).total_pct
-    return base + 100.0 * shift
+    return _us_collected_2024_pct(str(date)) + 100.0 * shift
+
+
+@cache
+def _schedule() -> TariffSchedule:
+    """The shipped tariff schedule, read once (every solved world with a date asks for it)."""
+    from tradetalks.data.tariffs.schedule import load_schedule
+
+    return load_schedule()
+
+
+@lru_cache(maxsize=64)
+def _us_collected_2024_pct(date: str) -> float:
+    """The US effective rate of ``date`` on 2024 imports, collected basis (eq. 4.7), once a date."""
+    from tradetalks.data.tariffs.etr import effective_rates
+
+    return float(effective_rates(date, weights="2024", basis="collected", schedule=_schedule()).total_pct)
 
 
 # ---------------------------------------------------------------------------------- frames
@@ -186,6 +205,17 @@ def headline_frame(
     baseline: Baseline, eq: Equilibrium, price_level_hat: FloatArray, welfare_hat: FloatArray
 ) -> pd.DataFrame:
     """One row per region with the columns of :data:`HEADLINE_COLUMNS`."""
+    return pd.DataFrame(
+        headline_arrays(baseline, eq, price_level_hat, welfare_hat),
+        index=pd.Index(baseline.regions, name="region"),
+    )
+
+
+def headline_arrays(
+    baseline: Baseline, eq: Equilibrium, price_level_hat: FloatArray, welfare_hat: FloatArray
+) -> dict[str, FloatArray]:
+    """The columns of :func:`headline_frame` as arrays ``(N,)``, in the order of
+    :data:`HEADLINE_COLUMNS`."""
     t1 = new_tariffs(eq)
     x0 = goods_imports(baseline, baseline.flows)
     x1 = goods_imports(baseline, eq.flows)
@@ -205,26 +235,22 @@ def headline_frame(
     if "USA" in baseline.regions:
         v = us_rate_2024(baseline, eq)
         us2024[baseline.region_index("USA")] = np.nan if v is None else v
-    frame = pd.DataFrame(
-        {
-            "etr_base_pct": 100.0 * effective_rate(np.asarray(baseline.tariffs), x0),
-            "etr_before_pct": 100.0 * effective_rate(t1, x0),
-            "etr_after_pct": 100.0 * effective_rate(t1, x1),
-            "etr_before_2024w_pct": us2024,
-            "price_level_pct": price_pct,
-            "price_level_wage_pct": wage_price_pct,
-            "cost_per_household_usd": cost,
-            "real_income_per_household_usd": gain,
-            "tariff_revenue_base_usd_bn": np.asarray(baseline.tariff_revenue) * money,
-            "tariff_revenue_static_usd_bn": tariff_revenue(t1, x0) * money,
-            "tariff_revenue_usd_bn": np.asarray(eq.tariff_revenue) * money,
-            "real_gdp_pct": 100.0 * (real_gdp_hat(baseline, eq) - 1.0),
-            "gdp_base_usd_bn": np.asarray(baseline.sector_value_added).sum(axis=1) * money,
-            "welfare_pct": welfare_pct,
-        },
-        index=pd.Index(baseline.regions, name="region"),
-    )
-    return frame
+    return {
+        "etr_base_pct": 100.0 * effective_rate(np.asarray(baseline.tariffs), x0),
+        "etr_before_pct": 100.0 * effective_rate(t1, x0),
+        "etr_after_pct": 100.0 * effective_rate(t1, x1),
+        "etr_before_2024w_pct": us2024,
+        "price_level_pct": price_pct,
+        "price_level_wage_pct": wage_price_pct,
+        "cost_per_household_usd": cost,
+        "real_income_per_household_usd": gain,
+        "tariff_revenue_base_usd_bn": np.asarray(baseline.tariff_revenue) * money,
+        "tariff_revenue_static_usd_bn": tariff_revenue(t1, x0) * money,
+        "tariff_revenue_usd_bn": np.asarray(eq.tariff_revenue) * money,
+        "real_gdp_pct": 100.0 * (real_gdp_hat(baseline, eq) - 1.0),
+        "gdp_base_usd_bn": np.asarray(baseline.sector_value_added).sum(axis=1) * money,
+        "welfare_pct": welfare_pct,
+    }
 
 
 def rates_frame(baseline: Baseline, eq: Equilibrium) -> pd.DataFrame:

@@ -143,10 +143,14 @@ class Result:
         effective tariff rates before and after substitution, the price level and its cost per
         household, tariff revenue, real GDP and welfare (columns:
         :data:`tradetalks.results.headline.HEADLINE_COLUMNS`)."""
-        frame = hl.headline_frame(self.baseline, self.equilibrium, self.price_index_hat, self.welfare_hat)
+        frame = pd.DataFrame(self.headline_arrays(), index=pd.Index(self.baseline.regions, name="region"))
         if regions is not None:
             frame = frame.loc[check_regions(self.baseline, regions)]
         return frame
+
+    def headline_arrays(self) -> dict[str, FloatArray]:
+        """The columns of :meth:`headline` as arrays ``(N,)`` (no frame: for many draws)."""
+        return hl.headline_arrays(self.baseline, self.equilibrium, self.price_index_hat, self.welfare_hat)
 
     def tariff_rates_frame(self) -> pd.DataFrame:
         """Effective tariff rates by importer and exporter, before and after substitution (eq. 4.7)."""
@@ -179,6 +183,10 @@ class Result:
     def regions_frame(self) -> pd.DataFrame:
         """One row per region: percent changes of welfare, real wage, prices, trade, output
         (docs/model.md, eqs. 4.1-4.4)."""
+        return pd.DataFrame(self.region_arrays(), index=pd.Index(self.baseline.regions, name="region"))
+
+    def region_arrays(self) -> dict[str, FloatArray]:
+        """The columns of :meth:`regions_frame` as arrays ``(N,)`` (no frame: for many draws)."""
         b, e = self.baseline, self.equilibrium
         t = self._trade
         data = {
@@ -192,9 +200,9 @@ class Result:
             "real_gdp_pct": _pct(self.real_gdp_hat),
             "tariff_revenue": e.tariff_revenue,
             "tariff_revenue_change": e.tariff_revenue - b.tariff_revenue,
-            "export_tax_revenue": e.export_tax_revenue,
+            "export_tax_revenue": np.asarray(e.export_tax_revenue),
         }
-        return pd.DataFrame(data, index=pd.Index(b.regions, name="region"))
+        return data
 
     def sectors_frame(self) -> pd.DataFrame:
         """Tidy frame by region and sector: gross output, value added and prices, levels (the
