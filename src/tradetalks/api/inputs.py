@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tradetalks.analyses.deals import DealSpace, load_deal_space
+from tradetalks.analyses.deal_space import DealSpace, load_deal_space
 from tradetalks.analyses.objectives import OBJECTIVE_PRESETS, Government, government
 from tradetalks.baseline import Baseline
 from tradetalks.calibration import dated_baseline
