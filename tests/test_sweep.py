@@ -255,3 +255,12 @@ def test_every_backend_gives_the_same_bits(tmp_path):
         assert parts == {k: (v["points"], v["sha256"]) for k, v in reference.manifest["partitions"].items()}
         _no_temporaries(res.out)
     assert runs["dask-2"].backend == "dask-scheduler" and runs["pool-2"].backend == "process-pool"
+
+
+def test_the_spec_allows_exactly_the_parameters_the_priors_draw() -> None:
+    from typing import get_args
+
+    from tradetalks.analyses.uncertainty import PARAMETERS
+    from tradetalks.api.sweep.spec import Parameter
+
+    assert get_args(Parameter) == PARAMETERS
