@@ -3,7 +3,7 @@
 Layers, lowest first (a module may import its own layer's modules and any lower layer):
 
     errors, _version, progress -> baseline -> data -> model -> calibration, results -> levers -> scenarios
-    -> analyses, replication -> api -> cli -> the package's ``__init__``
+    -> analyses, replication -> api -> the interfaces: report -> web -> cli -> the package's ``__init__``
 
 Every import statement counts, including those inside functions (a lazy import is still a
 dependency). The rules the layering exists for are also checked one by one, so that a failure
@@ -35,8 +35,10 @@ RANK = {
     "analyses": 7,
     "replication": 7,
     "api": 8,
-    "cli": 9,
-    "__init__": 10,
+    "report": 9,
+    "web": 10,
+    "cli": 11,
+    "__init__": 12,
 }
 
 
