@@ -20,7 +20,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tradetalks`` console script."""
     parser = commands.parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s")
+    level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s")
     handler = commands.HANDLERS[args.command]
     try:
         out = handler(args)

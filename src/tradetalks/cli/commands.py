@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import tradetalks.api as api
+from tradetalks._version import __version__
 from tradetalks.analyses.objectives import OBJECTIVE_PRESETS
 from tradetalks.analyses.options import TALKS_SOLUTIONS, DealOptions, TalksOptions
 from tradetalks.analyses.policy import INSTRUMENTS, TAXES
@@ -23,7 +24,7 @@ from tradetalks.errors import OptionsError
 from tradetalks.model import CLOSURES
 from tradetalks.progress import ProgressFn
 from tradetalks.replication.lashkaripour2021 import ELASTICITY_SETS, FOCS, YEARS
-from tradetalks.scenarios import builtin_names, load_scenario
+from tradetalks.scenarios import builtin_names, builtin_text, load_scenario
 
 ELASTICITIES_HELP = "published trade-elasticity set: CP (default), BSY, FGO, GYY, IS, LL, Shap, U4"
 DATE_HELP = (
@@ -70,7 +71,12 @@ def _policy(p: argparse.ArgumentParser, instruments: tuple[str, ...] = ("sector"
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tradetalks", description="Simulate trade wars and trade talks.")
-    p.add_argument("-v", "--verbose", action="store_true", help="log solver progress to stderr")
+    p.add_argument("--version", action="version", version=f"tradetalks {__version__}")
+    noise = p.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="log solver progress to stderr")
+    noise.add_argument(
+        "-q", "--quiet", action="store_true", help="errors only on stderr: no progress bar, no warnings"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="solve a scenario and print the changes")
@@ -83,7 +89,9 @@ def parser() -> argparse.ArgumentParser:
         help="other horizons to solve next to --horizon, comma-separated, or 'none' "
         "(default: the short and long runs --horizon is not)",
     )
-    run.add_argument("--regions", default=None, help="comma-separated region codes to print")
+    run.add_argument(
+        "--regions", default=None, help="comma-separated region codes to print, or 'all' (every region)"
+    )
     run.add_argument(
         "--fallout",
         action="store_true",
@@ -128,6 +136,8 @@ def parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scenarios", help="the built-in scenario library")
     ssub = sc.add_subparsers(dest="scenarios_command", required=True)
     ssub.add_parser("list", help="list built-in scenarios")
+    show = ssub.add_parser("show", help="print a built-in scenario file, to copy and edit")
+    show.add_argument("name", help="built-in scenario name (see: tradetalks scenarios list)")
 
     opt = sub.add_parser("optimal-tariff", help="a government's optimal tariffs by sector")
     opt.add_argument("region", nargs="?", default="USA")
@@ -312,8 +322,8 @@ def _draw_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _progress(args: argparse.Namespace) -> AbstractContextManager[ProgressFn]:
-    """A progress bar on stderr, silent with ``--format json``."""
-    return stderr_progress(args.format != "json")
+    """A progress bar on stderr, silent with ``--format json`` and with ``--quiet``."""
+    return stderr_progress(args.format != "json" and not getattr(args, "quiet", False))
 
 
 def cmd_optimal(args: argparse.Namespace) -> str:
@@ -416,6 +426,8 @@ def cmd_data(args: argparse.Namespace) -> str:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> str:
+    if args.scenarios_command == "show":
+        return builtin_text(args.name).rstrip("\n")
     rows = []
     for name in builtin_names():
         sc = load_scenario(name)

@@ -49,6 +49,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def cmd_sweep(args: argparse.Namespace) -> str:
     options = SweepOptions(workers=args.workers, dask=args.dask, scheduler=args.scheduler)
-    with stderr_progress(args.format != "json") as progress:
+    with stderr_progress(args.format != "json" and not getattr(args, "quiet", False)) as progress:
         result = api.sweep(args.spec, args.out, options=options, progress=progress)
     return render(result, args.format, ("summary",))

@@ -295,8 +295,8 @@ def frame_dict(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def check_regions(baseline: Baseline, regions: Sequence[str] | None) -> list[str]:
-    """``regions`` checked against the baseline (all of them when ``None``)."""
-    if regions is None:
+    """``regions`` checked against the baseline (all of them when ``None`` or ``["all"]``)."""
+    if regions is None or list(regions) == ["all"]:
         return list(baseline.regions)
     for r in regions:
         baseline.region_index(r)

@@ -130,6 +130,14 @@ def builtin_names(folder: str = "library") -> list[str]:
     return sorted(p.name.removesuffix(".toml") for p in lib.iterdir() if p.name.endswith(".toml"))
 
 
+def builtin_text(name: str, folder: str = "library", what: str = "scenario") -> str:
+    """The text of a built-in file of ``folder`` exactly as shipped (to copy and edit)."""
+    names = builtin_names(folder)
+    if name not in names:
+        raise ScenarioError(f"unknown {what} {name!r}; built-in: {', '.join(names)}")
+    return (resources.files("tradetalks.scenarios") / folder / f"{name}.toml").read_text(encoding="utf-8")
+
+
 def read_toml(name_or_path: str, folder: str, what: str) -> tuple[dict[str, Any], str]:
     """Parse a built-in file of ``folder`` by name, or a ``.toml`` file by path: ``(table, origin)``."""
     path = Path(name_or_path)
