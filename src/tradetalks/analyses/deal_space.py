@@ -15,8 +15,8 @@ import numpy as np
 
 from tradetalks.analyses.objectives import Government
 from tradetalks.errors import ScenarioError
-from tradetalks.levers import Lever, parse_levers
-from tradetalks.scenarios import Scenario, builtin_names, read_toml
+from tradetalks.levers import Lever
+from tradetalks.scenarios import Scenario, builtin_names, parse_levers_table, read_toml
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def parse_deal_space(data: Mapping[str, Any], origin: str) -> DealSpace:
     for k, spec in enumerate(data.get("issues", [])):
         options = []
         for m, opt in enumerate(spec.get("options", [])):
-            levers = parse_levers(opt.get("levers", []), f"{origin}: issues[{k}].options[{m}].levers")
+            levers = parse_levers_table(opt.get("levers", []), origin, f"issues[{k}].options[{m}].levers")
             options.append(Option(str(opt["name"]), levers))
         if not options:
             raise ScenarioError(f"{origin}: issue {spec.get('name')!r} has no options")
@@ -129,7 +129,7 @@ def parse_deal_space(data: Mapping[str, Any], origin: str) -> DealSpace:
             "base",
             "",
             "",
-            parse_levers(data.get("levers", []), f"{origin}: levers"),
+            parse_levers_table(data.get("levers", []), origin),
             products=tuple(data.get("products", [])),
             date=data.get("date"),
         ),

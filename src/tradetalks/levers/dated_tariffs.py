@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from tradetalks.baseline import Baseline
-from tradetalks.data.tariffs.dated import layers_on_axes, resolve_date
+from tradetalks.data.tariffs.dated import PRESETS, layers_on_axes, resolve_date
 from tradetalks.errors import DataError, ScenarioError
 from tradetalks.levers.builder import ShockBuilder
-from tradetalks.levers.common import as_tuple, check_keys
+from tradetalks.levers.common import as_tuple, check_keys, region_indices
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,19 @@ class DatedTariffs:
     importers : tuple of str, optional
         Importers whose tariffs move (default: every importer; only the US and China have dated
         layers).
+    exporters : tuple of str, optional
+        Only the tariffs on goods from these exporters move (default: every exporter); with
+        ``importers = ("USA", "CHN")`` and ``exporters = ("CHN", "USA")`` the two return to the
+        tariffs of ``date`` on each other only.
     """
 
     date: str
     importers: tuple[str, ...] | None = None
+    exporters: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.date in PRESETS.values():  # a preset's own date (pre-war-2017 is 2017-12-31)
+            return
         try:
             iso, _ = resolve_date(self.date)
         except DataError as exc:
@@ -48,14 +55,14 @@ class DatedTariffs:
 
     @classmethod
     def from_mapping(cls, spec: Mapping[str, Any]) -> DatedTariffs:
-        """Build from a scenario-file table (keys ``date``, optional ``importers``)."""
-        check_keys(spec, {"date", "importers"}, {"date"}, "tariffs_of_date")
-        imp = spec.get("importers")
-        importers = None if imp is None else as_tuple(imp, "importers", "tariffs_of_date")
-        return cls(
-            date=str(spec["date"]),
-            importers=(importers,) if isinstance(importers, str) else importers,
-        )
+        """Build from a scenario-file table (keys ``date``, optional ``importers`` and ``exporters``)."""
+        check_keys(spec, {"date", "importers", "exporters"}, {"date"}, "tariffs_of_date")
+        out: dict[str, tuple[str, ...] | None] = {}
+        for key in ("importers", "exporters"):
+            raw = spec.get(key)
+            value = None if raw is None else as_tuple(raw, key, "tariffs_of_date")
+            out[key] = (value,) if isinstance(value, str) else value
+        return cls(date=str(spec["date"]), **out)
 
     def apply(self, baseline: Baseline, shocks: ShockBuilder) -> None:
         """Replace the layers of the baseline's date with those of :attr:`date` (module docstring)."""
@@ -77,8 +84,16 @@ class DatedTariffs:
             )
         except DataError as exc:
             raise ScenarioError(f"tariffs_of_date lever: 'importers': {exc}") from None
+        try:
+            cols = (
+                list(range(baseline.n_regions))
+                if self.exporters is None
+                else region_indices(baseline, self.exporters)
+            )
+        except DataError as exc:
+            raise ScenarioError(f"tariffs_of_date lever: 'exporters': {exc}") from None
         for n in rows:
-            shocks.tariffs[n] += change[n]
+            shocks.tariffs[n, cols] += change[n, cols]
         if np.any(shocks.tariffs <= -1.0):
             raise ScenarioError(
                 f"tariffs_of_date lever: a tariff would fall to -100 % or below on {self.date}"

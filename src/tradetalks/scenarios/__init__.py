@@ -1,28 +1,46 @@
 """Scenario files (TOML) and the built-in library, each citing the article it stands for.
 
 A scenario file holds ``name``, ``title``, ``article`` (the sentence of the October 2025
-article it models), optional ``notes``, optional ``[[sources]]`` (each with ``title`` and ``url``
-of a public source of the numbers it uses, and optionally the ``item``, ``value`` and a ``note``)
-and a list of ``[[levers]]`` tables, each with a ``type``. Unknown keys and unknown lever types
-are errors that name the allowed values.
+article it models), optional ``notes``, ``date``, ``products``, ``include``, ``[[sources]]`` (each
+with ``title`` and ``url`` of a public source of the numbers it uses, and optionally the ``item``,
+``value`` and a ``note``), a ``[run]`` table of defaults for :func:`tradetalks.run` and a list of
+``[[levers]]`` tables, each with a ``type``. The format is defined by the pydantic models of
+:mod:`tradetalks.scenarios.schema` (docs/scenario-files.md is generated from them); errors name the
+file, the line and the field, and the allowed values.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from tradetalks.baseline import Baseline
 from tradetalks.data.products import PRODUCTS
-from tradetalks.errors import ScenarioError
-from tradetalks.levers import Lever, compile_levers, parse_levers
+from tradetalks.errors import DataError, ScenarioError
+from tradetalks.levers import Lever, compile_levers
 from tradetalks.model.shocks import Shocks
+from tradetalks.scenarios.files import Origin, Provenance, apply_overrides, dotted, dumps_toml, read_file
+from tradetalks.scenarios.run_options import RunOptions
 
-SCENARIO_KEYS = ("name", "title", "article", "notes", "sources", "products", "date", "levers")
+SCENARIO_KEYS = (
+    "name",
+    "title",
+    "article",
+    "notes",
+    "include",
+    "sources",
+    "products",
+    "date",
+    "levers",
+    "run",
+)
 #: Keys of one ``[[sources]]`` table of a scenario file (``title`` and ``url`` required).
 SOURCE_KEYS = ("item", "value", "title", "url", "note")
 
@@ -43,7 +61,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named set of levers."""
+    """A named set of levers, with the defaults of its run (``run``, the file's ``[run]`` table)."""
 
     name: str
     title: str
@@ -53,6 +71,7 @@ class Scenario:
     products: tuple[str, ...] = ()
     date: str | None = None
     sources: tuple[Source, ...] = ()
+    run: RunOptions = field(default_factory=RunOptions)
 
     def prepare(self, baseline: Baseline) -> Baseline:
         """The baseline the scenario runs on: its ``products`` split out, then dated (``date``).
@@ -76,52 +95,214 @@ class Scenario:
         """The scenario's shocks on ``baseline``'s axes (run :meth:`prepare` first)."""
         return compile_levers(baseline, self.levers, label=self.name)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as a file table (JSON- and TOML-able): :func:`parse_scenario` gives it back.
 
-def parse_scenario(data: Mapping[str, Any], origin: str) -> Scenario:
-    """Validate a parsed scenario table; errors name ``origin`` and the field."""
-    unknown = set(data) - set(SCENARIO_KEYS)
-    if unknown:
-        raise ScenarioError(f"{origin}: unknown keys {sorted(unknown)}; allowed: {list(SCENARIO_KEYS)}")
-    if "name" not in data:
-        raise ScenarioError(f"{origin}: missing key 'name'")
-    levers = parse_levers(data.get("levers", []), f"{origin}: levers")
-    products = data.get("products", [])
-    if not isinstance(products, list) or any(p not in PRODUCTS for p in products):
-        raise ScenarioError(f"{origin}: 'products' must be a list of {list(PRODUCTS)}, got {products!r}")
-    date = data.get("date")
-    sources = _sources(data.get("sources", []), origin)
+        Includes are resolved (the levers of included files are listed), defaults are left out.
+        """
+        from tradetalks.scenarios.schema import lever_to_dict
+
+        out: dict[str, Any] = {"name": self.name, "title": self.title, "article": self.article}
+        if self.notes:
+            out["notes"] = self.notes
+        if self.date is not None:
+            out["date"] = self.date
+        if self.products:
+            out["products"] = list(self.products)
+        run = self.run.given()
+        if run:
+            out["run"] = run
+        if self.sources:
+            out["sources"] = [s.to_dict() for s in self.sources]
+        out["levers"] = [lever_to_dict(lever) for lever in self.levers]
+        return out
+
+    def to_toml(self) -> str:
+        """The scenario as a TOML scenario file (:meth:`to_dict` written out; loads back equal)."""
+        return dumps_toml(self.to_dict())
+
+
+def parse_scenario(data: Mapping[str, Any], origin: str, *, provenance: Provenance | None = None) -> Scenario:
+    """Validate a parsed scenario table (no includes); errors name ``origin``, the line and the field.
+
+    Parameters
+    ----------
+    data : mapping
+        The table (``tomllib.load`` of a file, or :meth:`Scenario.to_dict`).
+    origin : str
+        How messages name it (a path, ``scenario 'us-100'``).
+    provenance : Provenance, optional
+        Where each part comes from (files and lines), as :func:`load_scenario` passes it.
+    """
+    from tradetalks.scenarios.schema import ScenarioFile, to_lever
+
+    prov = provenance or Provenance(Origin(origin))
+    table = dict(data)
+    if table.get("include"):
+        raise ScenarioError(
+            f"{prov.where(('include',))}, include: includes are resolved when a file is read "
+            "(tradetalks.load_scenario), not in a table"
+        )
+    table.pop("include", None)
+    try:
+        model = ScenarioFile.model_validate(table)
+    except ValidationError as exc:
+        raise ScenarioError(validation_message(exc, prov, table)) from None
+    levers = []
+    for k, spec in enumerate(model.levers):
+        try:
+            levers.append(to_lever(spec))
+        except ScenarioError as exc:
+            at = _mentioned(("levers", k), table["levers"][k], str(exc))
+            raise ScenarioError(f"{prov.where(at)}, {dotted(prov.field(('levers', k)))}: {exc}") from None
+    if model.date is not None:
+        from tradetalks.data.tariffs.dated import resolve_date
+
+        try:
+            resolve_date(model.date)
+        except DataError as exc:
+            raise ScenarioError(f"{prov.where(('date',))}, date: {exc}") from None
+    run = model.run or RunOptions()
+    if run.mapping is not None:
+        folder = prov.folder(("run", "mapping"))
+        if folder is not None and not Path(run.mapping).is_absolute():
+            run = run.model_copy(update={"mapping": str(folder / run.mapping)})
     return Scenario(
-        name=str(data["name"]),
-        title=str(data.get("title", "")),
-        article=str(data.get("article", "")),
-        notes=str(data.get("notes", "")),
-        levers=levers,
-        products=tuple(products),
-        date=None if date is None else str(date),
-        sources=sources,
+        name=model.name,
+        title=model.title,
+        article=model.article,
+        notes=model.notes,
+        levers=tuple(levers),
+        products=model.products,
+        date=model.date,
+        sources=tuple(Source(**s.model_dump()) for s in model.sources),
+        run=run,
     )
 
 
-def _sources(value: Any, origin: str) -> tuple[Source, ...]:
-    """The ``[[sources]]`` tables (keys :data:`SOURCE_KEYS`, ``title`` and ``url`` required)."""
-    if not isinstance(value, list):
-        raise ScenarioError(f"{origin}: 'sources' must be a list of tables ([[sources]])")
-    out = []
-    for k, src in enumerate(value):
-        if not isinstance(src, Mapping):
-            raise ScenarioError(f"{origin}: sources[{k}] must be a table with 'title' and 'url'")
-        unknown = set(src) - set(SOURCE_KEYS)
-        if unknown:
-            raise ScenarioError(
-                f"{origin}: sources[{k}]: unknown keys {sorted(unknown)}; allowed: {list(SOURCE_KEYS)}"
-            )
-        missing = [key for key in ("title", "url") if not src.get(key)]
-        if missing:
-            raise ScenarioError(f"{origin}: sources[{k}]: missing {missing}")
-        if not all(isinstance(v, str | int | float) for v in src.values()):
-            raise ScenarioError(f"{origin}: sources[{k}]: values must be strings or numbers")
-        out.append(Source(**{key: str(v) for key, v in src.items()}))
+def _mentioned(path: tuple[str | int, ...], raw: Any, message: str) -> tuple[str | int, ...]:
+    """The path of the first key of ``raw`` that ``message`` names (for its line), else ``path``."""
+    if isinstance(raw, Mapping):
+        for key in raw:
+            if key != "type" and re.search(rf"(?<![\w-]){re.escape(str(key))}(?![\w-])", message):
+                return (*path, str(key))
+    return path
+
+
+#: Plain words for pydantic's error types (the rest keep pydantic's message).
+_MESSAGES = {
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+    "tuple_type": "must be a list",
+    "list_type": "must be a list",
+    "missing": "missing (required)",
+}
+_HINTS: dict[tuple[str | int, ...], str] = {
+    ("levers",): " of tables ([[levers]])",
+    ("sources",): " of tables ([[sources]])",
+}
+
+
+def _clean_loc(loc: Sequence[str | int]) -> tuple[str | int, ...]:
+    """Drop pydantic's union tag (``levers, 0, tariff, add_pp`` -> ``levers, 0, add_pp``)."""
+    from tradetalks.scenarios.schema import LEVER_MODELS
+
+    out: list[str | int] = []
+    for part in loc:
+        if out and isinstance(out[-1], int) and part in LEVER_MODELS and len(out) >= 2:
+            continue
+        out.append(part)
     return tuple(out)
+
+
+def _fields_at(table: Any, path: tuple[str | int, ...]) -> list[str]:
+    """The keys allowed at ``path`` of a scenario table (for unknown-key messages)."""
+    from tradetalks.scenarios.schema import LEVER_MODELS, ScenarioFile, SourceTable
+
+    if not path:
+        return list(ScenarioFile.model_fields)
+    if path == ("run",):
+        return list(RunOptions.model_fields)
+    if len(path) == 2 and path[0] == "sources":
+        return list(SourceTable.model_fields)
+    if len(path) == 2 and path[0] == "levers":
+        try:
+            kind = table["levers"][path[1]]["type"]
+        except (KeyError, IndexError, TypeError):
+            return []
+        model = LEVER_MODELS.get(kind)
+        return list(model.model_fields) if model else []
+    return []
+
+
+def validation_message(
+    exc: ValidationError, prov: Provenance, table: Mapping[str, Any], levers_field: str = "levers"
+) -> str:
+    """Every error of ``exc`` as ``FILE, line N, FIELD: what is wrong (got ...); allowed: ...``.
+
+    ``levers_field`` names the lever list in messages (a deal space's ``issues[0].options[1].levers``).
+    """
+
+    def name(loc: tuple[str | int, ...]) -> str:
+        loc = prov.field(loc)
+        text = dotted(loc)
+        return levers_field + text[len("levers") :] if loc and loc[0] == "levers" else text
+
+    from tradetalks.scenarios.schema import LEVER_MODELS
+
+    lines: list[str] = []
+    unknown: dict[tuple[str | int, ...], list[str]] = {}
+    for err in exc.errors():
+        loc = _clean_loc(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            unknown.setdefault(loc[:-1], []).append(str(loc[-1]))
+            continue
+        got = err.get("input")
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            loc = (*loc, "type")
+            tag = err.get("ctx", {}).get("tag") if kind == "union_tag_invalid" else None
+            msg = (
+                f"type={tag!r}; allowed: {', '.join(LEVER_MODELS)}"
+                if tag
+                else f"missing; allowed: {', '.join(LEVER_MODELS)}"
+            )
+        elif kind in _MESSAGES:
+            msg = _MESSAGES[kind] + _HINTS.get(loc, "")
+            if kind != "missing":
+                msg += f" (got {got!r})"
+        elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+            sign = {
+                "greater_than_equal": ">=",
+                "greater_than": ">",
+                "less_than_equal": "<=",
+                "less_than": "<",
+            }[kind]
+            bound = next(iter(err.get("ctx", {}).values()), "")
+            msg = f"must be {sign} {bound} (got {got!r})"
+        elif kind == "string_too_short":
+            msg = "must not be empty"
+        else:
+            msg = err["msg"]
+        lines.append(f"{prov.where(loc)}, {name(loc)}: {msg}")
+    for parent, keys in unknown.items():
+        allowed = _fields_at(table, parent)
+        first = (*parent, keys[0])
+        tail = f"; allowed: {', '.join(allowed)}" if allowed else ""
+        lines.append(f"{prov.where(first)}, {name(parent)}: unknown keys {keys}{tail}")
+
+    def line_of(text: str) -> int:
+        m = re.search(r", line (\d+), ", text)
+        return int(m.group(1)) if m else 0
+
+    return "\n".join(sorted(lines, key=line_of))
 
 
 def builtin_names(folder: str = "library") -> list[str]:
@@ -157,7 +338,37 @@ def read_toml(name_or_path: str, folder: str, what: str) -> tuple[dict[str, Any]
         raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
 
 
-def load_scenario(name_or_path: str) -> Scenario:
-    """Load a built-in scenario by name or a scenario file by path."""
-    data, origin = read_toml(name_or_path, "library", "scenario")
-    return parse_scenario(data, origin)
+def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load a built-in scenario by name or a scenario file by path, its includes merged in.
+
+    Parameters
+    ----------
+    name_or_path : str or path
+        A built-in name (``tradetalks scenarios list``) or a ``.toml`` file.
+    overrides : mapping, optional
+        ``{"run.horizon": "short", "date": "2025-01-20", "levers.0.add_pp": 50}``: keys of the
+        merged table set before it is validated (a lever by its position from 0).
+    """
+    table, prov = read_file(str(name_or_path), "library", "scenario")
+    if overrides:
+        apply_overrides(table, prov, overrides)
+    return parse_scenario(table, prov.default.name, provenance=prov)
+
+
+def parse_levers_table(specs: Any, origin: str, field: str = "levers") -> tuple[Lever, ...]:
+    """Validate a list of lever tables (a deal space's); errors name ``origin``, ``field[k].key``."""
+    from tradetalks.scenarios.schema import LeverList, to_lever
+
+    prov = Provenance(Origin(origin))
+    table = {"levers": specs}
+    try:
+        model = LeverList.model_validate(table)
+    except ValidationError as exc:
+        raise ScenarioError(validation_message(exc, prov, table, field)) from None
+    out = []
+    for k, spec in enumerate(model.levers):
+        try:
+            out.append(to_lever(spec))
+        except ScenarioError as exc:
+            raise ScenarioError(f"{origin}, {field}[{k}]: {exc}") from None
+    return tuple(out)

@@ -1,0 +1,829 @@
+"""The scenario file as pydantic models: every lever, ``[[sources]]``, ``[run]``; its JSON Schema and docs.
+
+The models check the structure of a file (keys, types, allowed values); the rules that tie fields
+together (exactly one tariff mode, a cap needs a share or a value, ranges) are the lever
+dataclasses' own (:mod:`tradetalks.levers`), so a lever built in Python obeys the same rules.
+:func:`to_lever` turns a validated lever table into its dataclass, :func:`lever_to_dict` a lever
+back into its table.
+
+``python -m tradetalks.scenarios.schema`` prints the JSON Schema; ``--docs`` the reference page
+``docs/scenario-files.md``; ``--lever TYPE`` one lever's schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    Strict,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from tradetalks.data.products import PRODUCTS
+from tradetalks.data.tariffs.dated import PRESETS
+from tradetalks.errors import ScenarioError
+from tradetalks.levers import (
+    CriticalInputNest,
+    DatedTariffs,
+    ExportControl,
+    Lever,
+    PurchaseCommitment,
+    TariffChange,
+    TradeCostChange,
+)
+from tradetalks.levers.common import REGION_GROUPS, SECTOR_GROUPS
+from tradetalks.levers.critical_input import MAGNET_USERS
+from tradetalks.levers.export_control import MODES
+from tradetalks.levers.purchase import INSTRUMENTS
+from tradetalks.levers.tariff import TARIFF_MODES
+from tradetalks.scenarios.files import toml_value
+from tradetalks.scenarios.run_options import RunOptions, enum_schema, one_of
+
+#: The lever dataclass of each scenario-file ``type`` (the keys of :data:`tradetalks.levers.LEVER_TYPES`).
+LEVER_CLASSES: dict[str, type] = {
+    "tariff": TariffChange,
+    "export_control": ExportControl,
+    "purchase": PurchaseCommitment,
+    "critical_input": CriticalInputNest,
+    "trade_cost": TradeCostChange,
+    "tariffs_of_date": DatedTariffs,
+}
+
+DATE_HELP = "`YYYY-MM-DD` from 2018-01-01 to 2026-12-31 or a preset: " + ", ".join(
+    f"`{k}` ({v})" for k, v in PRESETS.items()
+)
+
+
+# ------------------------------------------------------------------ field types
+def _labels(value: Any) -> str | tuple[str, ...]:
+    """A string stays a string (a group or one label); a non-empty list of strings becomes a tuple."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise PydanticCustomError(
+        "labels", "must be a string or a non-empty list of strings (got {value})", {"value": repr(value)}
+    )
+
+
+_LABELS_SCHEMA = {
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]
+}
+#: Region, sector or product labels: one string or a non-empty list of strings.
+Labels = Annotated[str | tuple[str, ...], PlainValidator(_labels), WithJsonSchema(_LABELS_SCHEMA)]
+#: A number (an integer or a float; not a string, not a boolean).
+Number = Annotated[float, Strict()]
+Text = Annotated[str, Strict()]
+
+
+def _reach(value: Any) -> float | dict[str, float]:
+    def number(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    if number(value):
+        return float(value)
+    if isinstance(value, Mapping) and all(isinstance(k, str) and number(v) for k, v in value.items()):
+        return {str(k): float(v) for k, v in value.items()}
+    raise PydanticCustomError(
+        "reach",
+        "must be a number or a table of region = share, each in [0, 1] (got {value})",
+        {"value": repr(value)},
+    )
+
+
+_REACH_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 1},
+        {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
+    ]
+}
+Reach = Annotated[float | dict[str, float], PlainValidator(_reach), WithJsonSchema(_REACH_SCHEMA)]
+
+
+def _date_text(value: Any) -> Any:
+    """A TOML date (``date = 2025-01-20``, unquoted) as its ISO string."""
+    return value.isoformat()[:10] if isinstance(value, dt.date) else value
+
+
+DateText = Annotated[
+    str,
+    BeforeValidator(_date_text),
+    Strict(),
+    WithJsonSchema({"type": "string", "examples": ["pre-summit-2025-10-15", "2025-01-20"]}),
+]
+Product = Annotated[
+    str,
+    Strict(),
+    AfterValidator(one_of(tuple(PRODUCTS))),
+    Field(json_schema_extra=enum_schema(tuple(PRODUCTS))),
+]
+ExportMode = Annotated[
+    str, Strict(), AfterValidator(one_of(MODES)), Field(json_schema_extra=enum_schema(MODES))
+]
+Instrument = Annotated[
+    str, Strict(), AfterValidator(one_of(INSTRUMENTS)), Field(json_schema_extra=enum_schema(INSTRUMENTS))
+]
+
+_PRODUCT_LIST = ", ".join(f"`{p}`" for p in PRODUCTS)
+REGIONS_HELP = "region codes of the baseline (`USA`, `CHN`, `JPN`, `EU27`, ...)"
+SECTORS_HELP = (
+    f"sector codes (`C26`, `A01`), product names ({_PRODUCT_LIST}; the product must be listed in the "
+    f"scenario's `products`) or a group: {', '.join(f'`{g}`' for g in SECTOR_GROUPS)}"
+)
+
+
+def _pct(what: str, **extra: Any) -> Any:
+    return Field(None, description=what, json_schema_extra=extra or None)
+
+
+class _Lever(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ------------------------------------------------------------------ levers
+class TariffLever(_Lever):
+    """A tariff levied by `importer` on goods from `exporters` (docs/model.md, eq. 5.1).
+
+    Give exactly one of `add_pp`, `set_pct`, `all_in_pct`, `over_mfn_pct` and `scale`.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "tariff", "importer": "USA", "exporter": "CHN", "sectors": "goods", "add_pp": 100}
+            ]
+        }
+    )
+
+    type: Literal["tariff"] = Field(description="Lever type.")
+    importer: Text = Field(description=f"Region that levies the tariff: one of the {REGIONS_HELP}.")
+    exporter: Labels | None = Field(
+        None,
+        description=f"Region(s) whose goods are taxed: {REGIONS_HELP}, or "
+        f"{' / '.join(f'`{g}`' for g in REGION_GROUPS)} (every region but the importer). "
+        "Same as `exporters`.",
+    )
+    exporters: Labels | None = Field(None, description="Same as `exporter` (one of the two is required).")
+    sectors: Labels = Field("goods", description=f"Taxed sectors: {SECTORS_HELP}.")
+    add_pp: Number | None = _pct("Percentage points added to the rate in force (100 = +100 pp).")
+    set_pct: Number | None = _pct(
+        "New rate in percent, replacing the rate in force (> -100).", exclusiveMinimum=-100
+    )
+    all_in_pct: Number | None = _pct(
+        "All-in rate in percent, inclusive of MFN, replacing every added duty: the rate becomes "
+        "max(all_in_pct, MFN) (>= 0).",
+        minimum=0,
+    )
+    over_mfn_pct: Number | None = _pct(
+        "Additional duty in percent on top of MFN, replacing every other added duty (>= 0).", minimum=0
+    )
+    scale: Number | None = _pct(
+        "Factor multiplying the rate in force (0.1: nine tenths of the tariff removed; >= 0).", minimum=0
+    )
+
+    def to_lever(self) -> TariffChange:
+        exp = self.exporters if self.exporters is not None else self.exporter
+        if exp is None:
+            raise ScenarioError("tariff lever: missing key 'exporter' (or 'exporters')")
+        return TariffChange(
+            importer=self.importer,
+            exporters=(exp,) if isinstance(exp, str) else exp,
+            sectors=self.sectors,
+            **{m: getattr(self, m) for m in TARIFF_MODES},
+        )
+
+
+class ExportControlLever(_Lever):
+    """Export controls by `exporters`: an export-tax equivalent, a ban or a quantity cap, with reach
+    to third countries (docs/model.md, sections 5.2, 5.3 and eq. 5.11)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "export_control",
+                    "exporters": ["USA", "JPN", "KOR", "TWN", "EU27"],
+                    "products": ["semiconductors"],
+                    "destinations": ["CHN"],
+                    "mode": "tax",
+                    "tax_pct": 100,
+                    "reach": 1.0,
+                    "reach_source": "BIS foreign direct product rule, expanded August 2024 (Reuters): "
+                    "full reach, an upper bound",
+                }
+            ]
+        }
+    )
+
+    type: Literal["export_control"] = Field(description="Lever type.")
+    exporter: Labels | None = Field(
+        None, description=f"Region(s) imposing the control: {REGIONS_HELP}. Same as `exporters`."
+    )
+    exporters: Labels | None = Field(None, description="Same as `exporter` (one of the two is required).")
+    products: Labels | None = Field(None, description=f"Controlled goods: {SECTORS_HELP}. Same as `sectors`.")
+    sectors: Labels | None = Field(None, description="Same as `products` (one of the two is required).")
+    destinations: Labels = Field(
+        "others",
+        description=f"Importing regions affected: {REGIONS_HELP}, or `others` (everyone but the exporter).",
+    )
+    mode: ExportMode = Field(
+        description="`tax`: an export-tax equivalent (`tax_pct`); `ban`: the flows vanish; `cap`: a "
+        "quantity cap (`cap_share` or `cap_value`) met by an endogenous export tax."
+    )
+    tax_pct: Number | None = _pct(
+        "Mode `tax`: export-tax equivalent in percent (>= 0), added to any existing one.", minimum=0
+    )
+    cap_share: Number | None = _pct(
+        "Mode `cap`: the controlled flows' total may not exceed this share (> 0) of their baseline value.",
+        exclusiveMinimum=0,
+    )
+    cap_value: Number | None = _pct("Mode `cap`: the cap in USD million (> 0).", exclusiveMinimum=0)
+    reach: Reach = Field(
+        0.0,
+        description="Modes `tax` and `ban`: share in [0, 1] of other exporters' sales of the products to "
+        "the destinations that the control also binds (the foreign direct product rule); a number for "
+        "every other exporter or a table `{ MYS = 0.6 }` per exporter (absent: 0).",
+    )
+    reach_source: Text = Field("", description="Where the reach comes from (reported with the result).")
+
+    def to_lever(self) -> ExportControl:
+        exp = self.exporters if self.exporters is not None else self.exporter
+        if exp is None:
+            raise ScenarioError("export_control lever: missing key 'exporter' (or 'exporters')")
+        what = self.products if self.products is not None else self.sectors
+        if what is None:
+            raise ScenarioError("export_control lever: missing key 'products' (or 'sectors')")
+        return ExportControl(
+            exporters=(exp,) if isinstance(exp, str) else exp,
+            sectors=what,
+            destinations=self.destinations,
+            mode=self.mode,
+            tax_pct=self.tax_pct,
+            cap_share=self.cap_share,
+            cap_value=self.cap_value,
+            reach=self.reach,
+            reach_source=self.reach_source,
+        )
+
+
+class PurchaseLever(_Lever):
+    """A purchase commitment: `buyer` buys at least a target of `products` from `seller`, met by an
+    endogenous wedge (docs/model.md, section 5.3). Give exactly one of `value_usd_mn`, `value_ratio`
+    and `quantity` (with `unit_price_usd`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "purchase",
+                    "buyer": "CHN",
+                    "seller": "USA",
+                    "products": ["soybeans"],
+                    "quantity": 25e6,
+                    "unit_price_usd": 471.5,
+                    "price_source": "US soybean exports to China 2024: 12.64 bn USD for 985 mn bushels "
+                    "(USDA FAS; AFBF) = 471.5 USD/t",
+                }
+            ]
+        }
+    )
+
+    type: Literal["purchase"] = Field(description="Lever type.")
+    buyer: Text = Field(description=f"Buying region: one of the {REGIONS_HELP}.")
+    seller: Text = Field(description="Selling region (not the buyer).")
+    products: Labels | None = Field(None, description=f"Goods bought: {SECTORS_HELP}. Same as `sectors`.")
+    sectors: Labels | None = Field(None, description="Same as `products` (one of the two is required).")
+    value_usd_mn: Number | None = _pct(
+        "Target value in USD million at producer prices (> 0).", exclusiveMinimum=0
+    )
+    value_ratio: Number | None = _pct(
+        "Target as a multiple of the baseline value of the covered flows (> 0; 1.5 = half as much again).",
+        exclusiveMinimum=0,
+    )
+    quantity: Number | None = _pct(
+        "Target quantity in the unit of `unit_price_usd` (tonnes for soybeans; > 0).", exclusiveMinimum=0
+    )
+    unit_price_usd: Number | None = _pct(
+        "Unit price in USD converting `quantity` to a value (> 0); cite it in `price_source`.",
+        exclusiveMinimum=0,
+    )
+    price_source: Text = Field("", description="Where the unit price comes from.")
+    instrument: Instrument = Field(
+        "preference",
+        description="How the target is met: `preference` (managed trade: the buyer shifts its demand) or "
+        "`subsidy` (an import subsidy paid by the buyer's budget).",
+    )
+    compliance: Number = Field(
+        1.0,
+        description="Share in (0, 1] of the commitment actually bought (Phase One: 0.57).",
+        json_schema_extra={"exclusiveMinimum": 0, "maximum": 1},
+    )
+    compliance_source: Text = Field("", description="Where the compliance share comes from.")
+
+    def to_lever(self) -> PurchaseCommitment:
+        what = self.products if self.products is not None else self.sectors
+        if what is None:
+            raise ScenarioError("purchase lever: missing key 'products' (or 'sectors')")
+        return PurchaseCommitment(
+            buyer=self.buyer,
+            seller=self.seller,
+            sectors=what,
+            value_usd_mn=self.value_usd_mn,
+            value_ratio=self.value_ratio,
+            quantity=self.quantity,
+            unit_price_usd=self.unit_price_usd,
+            price_source=self.price_source,
+            instrument=self.instrument,
+            compliance=self.compliance,
+            compliance_source=self.compliance_source,
+        )
+
+
+class CriticalInputLever(_Lever):
+    """A chokepoint input: a CES nest with elasticity `sigma` for `input` in its `users`
+    (docs/model.md, section 5.4; `sigma = 1` is Cobb-Douglas)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "critical_input",
+                    "input": "rare-earth-magnets",
+                    "users": list(MAGNET_USERS),
+                    "sigma": 0.05,
+                }
+            ]
+        }
+    )
+
+    type: Literal["critical_input"] = Field(description="Lever type.")
+    input: Text = Field(description=f"The critical input: a sector code or a product ({_PRODUCT_LIST}).")
+    users: Labels = Field(
+        MAGNET_USERS,
+        description=f"Sectors that use it through the nest: {SECTORS_HELP} "
+        f"(default: the magnet users {', '.join(MAGNET_USERS)}).",
+    )
+    sigma: Number = Field(
+        description="Elasticity of substitution between the input and the rest (> 0; below 1: complements).",
+        json_schema_extra={"exclusiveMinimum": 0},
+    )
+    regions: Labels = Field("all", description=f"Regions whose users nest it: {REGIONS_HELP}, or `all`.")
+
+    def to_lever(self) -> CriticalInputNest:
+        return CriticalInputNest(input=self.input, users=self.users, sigma=self.sigma, regions=self.regions)
+
+
+class TradeCostLever(_Lever):
+    """A proportional change of iceberg trade costs (non-tariff frictions) on the flows from
+    `exporters` to `importers`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "trade_cost",
+                    "importers": ["CHN"],
+                    "exporters": ["USA"],
+                    "products": ["semiconductors", "chip-tools"],
+                    "change_pct": -20,
+                }
+            ]
+        }
+    )
+
+    type: Literal["trade_cost"] = Field(description="Lever type.")
+    importers: Labels = Field(description=f"Importing regions: {REGIONS_HELP}, or `all`.")
+    exporters: Labels = Field(description=f"Exporting regions: {REGIONS_HELP}, or `all`.")
+    products: Labels | None = Field(
+        None, description=f"Goods whose costs change: {SECTORS_HELP}. Same as `sectors`."
+    )
+    sectors: Labels | None = Field(None, description="Same as `products` (default: `goods`).")
+    change_pct: Number = Field(
+        description="Change of the cost of delivering the flows in percent (> -100; -20 cuts it by a fifth).",
+        json_schema_extra={"exclusiveMinimum": -100},
+    )
+
+    def to_lever(self) -> TradeCostChange:
+        what = self.products if self.products is not None else self.sectors
+        return TradeCostChange(
+            importers=self.importers,
+            exporters=self.exporters,
+            sectors="goods" if what is None else what,
+            change_pct=self.change_pct,
+        )
+
+
+class TariffsOfDateLever(_Lever):
+    """The schedule's tariffs of another date in place of the baseline date's: every dated layer
+    (Section 301, 232, IEEPA, retaliation) moves to its state on `date` ("back to 2017 tariffs")."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "tariffs_of_date",
+                    "date": "pre-war-2017",
+                    "importers": ["USA"],
+                    "exporters": ["CHN"],
+                }
+            ]
+        }
+    )
+
+    type: Literal["tariffs_of_date"] = Field(description="Lever type.")
+    date: DateText = Field(description=f"The date whose tariffs apply: {DATE_HELP}.")
+    importers: Labels | None = Field(
+        None,
+        description=f"Importers whose tariffs move: {REGIONS_HELP} (default: every importer; only the US "
+        "and China have dated layers).",
+    )
+    exporters: Labels | None = Field(
+        None,
+        description=f"Only the tariffs on goods from these exporters move: {REGIONS_HELP} (default: every "
+        "exporter).",
+    )
+
+    def to_lever(self) -> DatedTariffs:
+        def tup(v: str | tuple[str, ...] | None) -> tuple[str, ...] | None:
+            return (v,) if isinstance(v, str) else v
+
+        return DatedTariffs(date=self.date, importers=tup(self.importers), exporters=tup(self.exporters))
+
+
+LEVER_MODELS: dict[str, type[_Lever]] = {
+    "tariff": TariffLever,
+    "export_control": ExportControlLever,
+    "purchase": PurchaseLever,
+    "critical_input": CriticalInputLever,
+    "trade_cost": TradeCostLever,
+    "tariffs_of_date": TariffsOfDateLever,
+}
+
+LeverTable = Annotated[
+    TariffLever
+    | ExportControlLever
+    | PurchaseLever
+    | CriticalInputLever
+    | TradeCostLever
+    | TariffsOfDateLever,
+    Field(discriminator="type"),
+]
+
+
+# ------------------------------------------------------------------ the file
+def _source_text(value: Any) -> Any:
+    """Numbers in a source table (``value = 15``) are kept as text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+SourceText = Annotated[str, BeforeValidator(_source_text), Strict()]
+
+
+class SourceTable(BaseModel):
+    """A public source of a number the scenario uses (a `[[sources]]` table)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "item": "RCEP share of goods trade on which tariffs are eventually eliminated",
+                    "value": "90 percent",
+                    "title": "Philippines News Gazette (PNA) - World's largest trade deal RCEP to enter into "
+                    "force on Jan 1",
+                    "url": "https://www.philippinesnewsgazette.com/",
+                }
+            ]
+        },
+    )
+
+    title: SourceText = Field(min_length=1, description="Title of the source (required).")
+    url: SourceText = Field(min_length=1, description="Its public address (required).")
+    item: SourceText = Field("", description="What the number is.")
+    value: SourceText = Field("", description="The number as the source states it (text or number).")
+    note: SourceText = Field("", description="Anything a reader should know about it.")
+
+
+class ScenarioFile(BaseModel):
+    """A scenario file: a named set of levers, the article sentence it models, its sources and how
+    to run it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Text = Field(description="Short name of the scenario (the file's stem for the built-in ones).")
+    title: Text = Field("", description="One line saying what the scenario does.")
+    article: Text = Field("", description="The sentence of the October 2025 article it models.")
+    notes: Text = Field("", description="Assumptions, approximations and where the numbers come from.")
+    include: tuple[Text, ...] = Field(
+        (),
+        description="Scenarios whose levers come first: built-in names or `.toml` paths relative to this "
+        "file. Their keys and `[run]` keys are overridden by this file's; `products` and `sources` are "
+        "merged.",
+        examples=[["us-100", "other.toml"]],
+    )
+    date: DateText | None = Field(
+        None,
+        description=f"Tariffs in force on this date form the baseline: {DATE_HELP} (default: the data "
+        "year's applied tariffs).",
+    )
+    products: tuple[Product, ...] = Field(
+        (),
+        description="Products split out of their parent sectors so levers can name them (and dated "
+        "tariffs give each its own rate).",
+        examples=[["soybeans", "aircraft"]],
+    )
+    sources: tuple[SourceTable, ...] = Field(
+        (), description="Public sources of the numbers used (`[[sources]]`)."
+    )
+    levers: tuple[LeverTable, ...] = Field(
+        (), description="The policy changes (`[[levers]]` tables, applied in order), each with a `type`."
+    )
+    run: RunOptions | None = Field(
+        None, description="How `tradetalks run` solves the scenario by default (`[run]`)."
+    )
+
+
+class LeverList(BaseModel):
+    """A list of lever tables alone (a deal space's ``levers``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    levers: tuple[LeverTable, ...] = ()
+
+
+def to_lever(table: BaseModel) -> Lever:
+    """The lever dataclass of a validated lever table (its cross-field rules raise ScenarioError)."""
+    lever: Lever = table.to_lever()  # type: ignore[attr-defined]
+    return lever
+
+
+def lever_type(lever: Lever) -> str:
+    """The scenario-file ``type`` of a lever object."""
+    for name, cls in LEVER_CLASSES.items():
+        if isinstance(lever, cls):
+            return name
+    raise ScenarioError(f"lever {lever!r} has no scenario-file type; types: {', '.join(LEVER_CLASSES)}")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def lever_to_dict(lever: Lever) -> dict[str, Any]:
+    """The scenario-file table of a lever: ``type`` and every field not at the file's default."""
+    kind = lever_type(lever)
+    fields = LEVER_MODELS[kind].model_fields
+    out: dict[str, Any] = {"type": kind}
+    for f in dataclasses.fields(lever):  # type: ignore[arg-type]
+        value = getattr(lever, f.name)
+        spec = fields.get(f.name)
+        if value is None or (
+            spec is not None and not spec.is_required() and _plain(value) == _plain(spec.default)
+        ):
+            continue
+        out[f.name] = _plain(value)
+    return out
+
+
+# ------------------------------------------------------------------ JSON Schema
+def _strip_nulls(node: Any) -> Any:
+    """TOML has no null: drop ``{"type": "null"}`` branches and ``default: null``."""
+    if isinstance(node, list):
+        return [_strip_nulls(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _strip_nulls(v) for k, v in node.items()}
+    if "anyOf" in out:
+        branches = [b for b in out["anyOf"] if b != {"type": "null"}]
+        if len(branches) == 1:
+            del out["anyOf"]
+            out = {**branches[0], **out}
+        else:
+            out["anyOf"] = branches
+    if "default" in out and out["default"] is None:
+        del out["default"]
+    return out
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a scenario file, with descriptions, defaults, examples, enums."""
+    schema = _strip_nulls(ScenarioFile.model_json_schema())
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tradetalks scenario file"
+    return dict(schema)
+
+
+def lever_json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of one lever type (a key of :data:`LEVER_MODELS`)."""
+    if kind not in LEVER_MODELS:
+        raise ScenarioError(f"lever type {kind!r}; allowed: {', '.join(LEVER_MODELS)}")
+    schema = _strip_nulls(LEVER_MODELS[kind].model_json_schema())
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return dict(schema)
+
+
+# ------------------------------------------------------------------ the docs page
+def _type_text(prop: Mapping[str, Any]) -> str:
+    if "anyOf" in prop:
+        return " or ".join(_type_text(b) for b in prop["anyOf"])
+    kind = prop.get("type")
+    if kind == "array":
+        return f"list of {_type_text(prop.get('items', {}))}"
+    if kind == "object":
+        return "table"
+    return {"string": "string", "number": "number", "integer": "integer", "boolean": "boolean"}.get(
+        str(kind), str(kind or "any")
+    )
+
+
+def _allowed_text(prop: Mapping[str, Any]) -> str:
+    items = prop.get("items", {}) if prop.get("type") == "array" else prop
+    if "enum" in items:
+        return ", ".join(f"`{v}`" for v in items["enum"])
+    if "const" in items:
+        return f"`{items['const']}`"
+    bounds = []
+    for key, sign in (
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+    ):
+        if key in items:
+            bounds.append(f"{sign} {items[key]:g}")
+    if "minItems" in items:
+        bounds.append(f"at least {items['minItems']} item(s)")
+    return ", ".join(bounds)
+
+
+def _fields_table(model: type[BaseModel]) -> list[str]:
+    schema = _strip_nulls(model.model_json_schema())
+    required = set(schema.get("required", []))
+    rows = ["| field | type | default | allowed | description |", "|---|---|---|---|---|"]
+    for name, prop in schema.get("properties", {}).items():
+        items = prop.get("items", {})
+        if "$ref" in prop or "$ref" in items or "oneOf" in items:
+            kind = "table" if "$ref" in prop else "list of tables"
+        else:
+            kind = _type_text(prop)
+        if name in required:
+            default = "required"
+        elif "default" in prop:
+            d = prop["default"]
+            default = f"`{toml_value(d)}`" if d not in ("", [], ()) else "(none)"
+        else:
+            default = "(none)"
+        desc = str(prop.get("description", "")).replace("|", "\\|")
+        rows.append(f"| `{name}` | {kind} | {default} | {_allowed_text(prop)} | {desc} |")
+    return rows
+
+
+def _example_toml(header: str, example: Mapping[str, Any]) -> list[str]:
+    return ["```toml", header, *(f"{k} = {toml_value(v)}" for k, v in example.items()), "```"]
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first full stop followed by a capital letter (``eq. 5.1`` does not end one)."""
+    return re.split(r"(?<=\.)\s+(?=[A-Z])", text, maxsplit=1)[0]
+
+
+def _doc(model: type[BaseModel]) -> str:
+    return " ".join(line.strip() for line in (model.__doc__ or "").strip().splitlines() if line.strip())
+
+
+def markdown_reference() -> str:
+    """The reference page ``docs/scenario-files.md``, generated from the models (never edited by hand)."""
+    out = [
+        "# Scenario files",
+        "",
+        "<!-- Generated from the pydantic models of tradetalks.scenarios.schema; do not edit. "
+        "Regenerate: python -m tradetalks.scenarios.schema --docs > docs/scenario-files.md -->",
+        "",
+        "A scenario is a TOML file: a few keys naming it, the sentence of the article it models, the "
+        "levers it pulls (`[[levers]]` tables, applied in order) and, optionally, its sources and how to "
+        "run it. Start from a built-in file: `tradetalks scenarios list` names them, "
+        "`tradetalks scenarios show us-100 > my.toml` prints one to copy, and "
+        "`tradetalks run my.toml` solves it. `tradetalks schema` prints the JSON Schema of the format "
+        "(`--lever tariff` for one lever, `--out FILE` to write it), for editors and forms.",
+        "",
+        "```toml",
+        'name = "my-tariff"',
+        'title = "US adds 50 points on Chinese machinery and electronics"',
+        'article = "The threat of escalating tariffs remains very real."',
+        'date = "pre-summit-2025-10-15"',
+        "",
+        "[run]",
+        'horizon = "short"',
+        "",
+        "[[levers]]",
+        'type = "tariff"',
+        'importer = "USA"',
+        'exporter = "CHN"',
+        'sectors = ["C26", "C28"]',
+        "add_pp = 50",
+        "```",
+        "",
+        "Errors name the file, the line and the field, and list what is allowed, e.g. "
+        "`my.toml, line 12, levers[0].add_pp: must be a number (got 'ten')`. Regions are the "
+        "baseline's codes (`tradetalks data info default`); they are checked when the scenario is "
+        "compiled on a baseline.",
+        "",
+        "## Top-level keys",
+        "",
+        *_fields_table(ScenarioFile),
+        "",
+        "## `[run]`: how the scenario is solved by default",
+        "",
+        "Every key is optional. `tradetalks.run` (and `tradetalks run`) takes a key from here only where "
+        "the caller gives none: an argument or a command-line option always wins.",
+        "",
+        *_fields_table(RunOptions),
+        "",
+        "```toml",
+        "[run]",
+        'horizon = "short"',
+        "alongside = []",
+        "draws = 200",
+        "seed = 1",
+        "```",
+        "",
+        "## `[[sources]]`: where the numbers come from",
+        "",
+        *_fields_table(SourceTable),
+        "",
+        "## Includes and overrides",
+        "",
+        'A file may start from others: `include = ["us-100", "other.toml"]` names built-in scenarios or '
+        "`.toml` files relative to the including file. The included files' levers come first, in order, "
+        "then the file's own; its top-level keys and `[run]` keys override the included ones; `products` "
+        "and `sources` are merged. An include cycle or a missing file is an error naming the chain of "
+        "files.",
+        "",
+        "```toml",
+        'name = "us-100-short"',
+        'include = ["us-100-retaliation"]',
+        'title = "The US threat and China\'s answer, a year on"',
+        "",
+        "[run]",
+        'horizon = "short"',
+        "```",
+        "",
+        "Any key can also be set without editing the file: `tradetalks run us-100 --set run.horizon=short "
+        "--set levers.0.add_pp=50` (values are TOML literals; a bare word is a string), or in Python "
+        '`tradetalks.load_scenario("us-100", overrides={"run.horizon": "short", "levers.0.add_pp": 50})`. '
+        "A path names a table key (`date`, `run.horizon`) or a lever by its position from 0 "
+        "(`levers.0.add_pp`).",
+        "",
+        "## Levers",
+        "",
+        "| `type` | what it does |",
+        "|---|---|",
+        *(f"| [`{k}`](#{k}) | {_first_sentence(_doc(m))} |" for k, m in LEVER_MODELS.items()),
+        "",
+    ]
+    for kind, model in LEVER_MODELS.items():
+        extra = model.model_config.get("json_schema_extra")
+        examples: list[dict[str, Any]] = extra.get("examples", []) if isinstance(extra, dict) else []  # type: ignore[assignment]
+        page = f"levers/{kind.replace('_', '-')}.md"
+        out += [f"### {kind}", "", _doc(model), f"The equations: [{page}]({page}).", ""]
+        out += [*_fields_table(model), "", "Example:", ""]
+        for ex in examples:
+            out += [*_example_toml("[[levers]]", ex), ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tradetalks.scenarios.schema [--docs | --lever TYPE]``: print the schema or the page."""
+    p = argparse.ArgumentParser(prog="python -m tradetalks.scenarios.schema")
+    p.add_argument("--docs", action="store_true", help="print the reference page docs/scenario-files.md")
+    p.add_argument("--lever", default=None, help=f"one lever type: {', '.join(LEVER_MODELS)}")
+    args = p.parse_args(argv)
+    if args.docs:
+        sys.stdout.write(markdown_reference())
+    else:
+        schema = scenario_json_schema() if args.lever is None else lever_json_schema(args.lever)
+        sys.stdout.write(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
