@@ -15,6 +15,8 @@ October 2025 US-China talks on top. One call per job:
 >>> tt.tariff_rates("2025-09-04", basis="collected").summary()     # doctest: +SKIP
 >>> tt.peer_war("WIOD", 2014).summary()   # Lashkaripour (2021), raw cubes  # doctest: +SKIP
 >>> tt.sweep("us-100-draws", out="sweeps/us-100").summary()         # doctest: +SKIP
+>>> tt.write_bundle(tt.run("us-100"), "runs/us-100")                 # doctest: +SKIP
+>>> tt.rerun("runs/us-100").summary()       # 'reproduced: 9 tables identical'  # doctest: +SKIP
 
 Every result has ``summary()``, ``frames()``, ``to_dict()``, ``report()`` and ``provenance``.
 """
@@ -22,20 +24,25 @@ Every result has ``summary()``, ``frames()``, ``to_dict()``, ``report()`` and ``
 from tradetalks._version import __version__
 from tradetalks.analyses.options import DealOptions, OptimizerOptions, TalksOptions, WarOptions
 from tradetalks.api import (
+    Bundle,
+    RerunReport,
     ScenarioRun,
     SweepOptions,
     SweepResult,
     allies,
     deals,
+    load_bundle,
     optimal_tariff,
     peer_war,
     peer_war_years,
+    rerun,
     run,
     solve,
     sweep,
     talks,
     tariff_rates,
     war,
+    write_bundle,
 )
 from tradetalks.baseline import Baseline
 from tradetalks.data.catalog import load_baseline
@@ -53,12 +60,14 @@ from tradetalks.scenarios import Scenario, load_scenario
 
 __all__ = [
     "Baseline",
+    "Bundle",
     "ConvergenceError",
     "DataError",
     "DealOptions",
     "OptimizerOptions",
     "OptionsError",
     "Provenance",
+    "RerunReport",
     "Result",
     "Scenario",
     "ScenarioError",
@@ -76,14 +85,17 @@ __all__ = [
     "compare",
     "deals",
     "load_baseline",
+    "load_bundle",
     "load_scenario",
     "optimal_tariff",
     "peer_war",
     "peer_war_years",
+    "rerun",
     "run",
     "solve",
     "sweep",
     "talks",
     "tariff_rates",
     "war",
+    "write_bundle",
 ]

@@ -32,7 +32,7 @@ from tradetalks.errors import ConvergenceError
 from tradetalks.model import Equilibrium, ObjectiveOracle, SensitivitySolver, Shocks, SolverOptions
 from tradetalks.progress import ProgressFn, no_progress
 from tradetalks.results import Provenance, Report, Result, Section, json_safe
-from tradetalks.results.common import pct, readonly
+from tradetalks.results.common import pct, readonly, with_sector_names
 
 __all__ = ["INSTRUMENTS", "TAXES", "OptimalTariffs", "Reuse", "TariffPolicy", "optimal_tariffs"]
 
@@ -149,7 +149,8 @@ class OptimalTariffs:
         return (100.0 * self.tariffs).rename(name).to_frame()
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        return {"tariffs": self.summary(), "regions": self.result.regions_frame()}
+        tariffs = with_sector_names(self.summary(), self.result.sector_names)
+        return {"tariffs": tariffs, "regions": self.result.regions_frame()}
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = json_safe(
@@ -195,7 +196,7 @@ class OptimalTariffs:
         notes: tuple[str, ...] = (f"optimiser: {self.iterations} iterations, {self.seconds:.1f} s",)
         if not np.all(self.traded):
             notes += ("n/a: no flow in the reference world, the rate does not matter",)
-        return Report(title, (Section("", self.summary()),), notes)
+        return Report(title, (Section("", self.frames()["tariffs"]),), notes)
 
 
 def optimal_tariffs(

@@ -20,6 +20,7 @@ from tradetalks.api.solve import solve
 from tradetalks.data.horizons import HORIZONS, LONG, at_horizon
 from tradetalks.errors import OptionsError, ScenarioError
 from tradetalks.model import CLOSURES, SolverOptions
+from tradetalks.progress import ProgressFn
 from tradetalks.results import Provenance, Result
 from tradetalks.scenarios import Scenario
 
@@ -35,6 +36,7 @@ def allies(
     closure: str = "fixed",
     horizon: str = LONG,
     solver: SolverOptions | None = None,
+    progress: ProgressFn | None = None,
 ) -> AlliesTable:
     """Who does America stand with? For each ally: the US-China deal alone, its own deal alone and
     both, solved on one common reference world (docs/allies.md; docs/model.md, section 8.3).
@@ -57,6 +59,8 @@ def allies(
         year's applied tariffs.
     elasticities, closure, horizon, solver
         As for :func:`tradetalks.run`.
+    progress : ProgressFn, optional
+        Called after every scenario solved (the US-China deal, each ally's own, each "both").
 
     Returns
     -------
@@ -103,10 +107,13 @@ def allies(
         world.region_index(a)
     opts = dataclasses.replace(solver or SolverOptions(), closure=closure)  # type: ignore[arg-type]
     solved: dict[str, Result] = {}
+    total = 1 + 2 * len(names)
 
     def result(sc: Scenario) -> Result:
         if sc.name not in solved:
             solved[sc.name] = solve(world, sc.compile(world), opts, scenario=sc.name)
+        if progress is not None:
+            progress("allies: solving the deals", min(len(solved), total), total)
         return solved[sc.name]
 
     us_china_result = result(base_scenario)

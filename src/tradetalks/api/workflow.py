@@ -68,17 +68,17 @@ WAR = "war"
 def run(
     scenario: ScenarioLike = "us-100",
     *,
-    baseline: BaselineLike = "default",
+    baseline: BaselineLike | None = None,
     date: str | None = None,
     elasticities: str | None = None,
-    closure: str = "fixed",
+    closure: str | None = None,
     mapping: str | Path | Mapping[str, str] | None = None,
-    fallout: bool = False,
+    fallout: bool | None = None,
     solver: SolverOptions | None = None,
-    horizon: str = LONG,
+    horizon: str | None = None,
     alongside: Sequence[str] | None = None,
-    draws: int = 0,
-    seed: int = 0,
+    draws: int | None = None,
+    seed: int | None = None,
     priors: Priors | None = None,
     intervals: str | None = None,
     progress: ProgressFn | None = None,
@@ -123,10 +123,27 @@ def run(
         closure). Default: Monte Carlo when ``draws > 0``, else no intervals.
     progress : ProgressFn, optional
         Called after every draw (or every horizon of the delta method).
+
+    Notes
+    -----
+    Every option left ``None`` is taken from the scenario's ``[run]`` table (``scenario.run``),
+    else from the defaults above (``default`` baseline, ``fixed`` closure, ``long`` horizon, no
+    fallout, no draws, seed 0); an argument given always wins.
     """
+    sc = scenario_of(scenario, date)
+    given = sc.run
+    baseline = baseline if baseline is not None else given.baseline or "default"
+    elasticities = elasticities if elasticities is not None else given.elasticities
+    closure = closure if closure is not None else given.closure or "fixed"
+    mapping = mapping if mapping is not None else given.mapping
+    fallout = fallout if fallout is not None else bool(given.fallout)
+    horizon = horizon if horizon is not None else given.horizon or LONG
+    alongside = alongside if alongside is not None else given.alongside
+    intervals = intervals if intervals is not None else given.intervals
+    draws = draws if draws is not None else given.draws or 0
+    seed = seed if seed is not None else given.seed or 0
     interval_options = IntervalOptions.of(intervals, draws, seed, priors)
     base = baseline_of(baseline, mapping=mapping, elasticities=elasticities)
-    sc = scenario_of(scenario, date)
     others = _alongside(horizon, alongside)
     prepared = sc.prepare(base)
     opts = dataclasses.replace(solver or SolverOptions(), closure=closure)  # type: ignore[arg-type]

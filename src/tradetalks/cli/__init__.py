@@ -10,21 +10,51 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from tradetalks.cli import commands
 from tradetalks.errors import TradetalksError
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Log records to whatever ``sys.stderr`` is when they are emitted (tests swap it)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+def configure_logging(verbose: bool = False, quiet: bool = False) -> None:
+    """The package's log lines on stderr: warnings (default), debug lines such as every solve's
+    iterations and time (``verbose``), or errors only (``quiet``; :func:`main` also silences
+    Python warnings while the command runs)."""
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
+    logger = logging.getLogger("tradetalks")
+    logger.setLevel(level)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tradetalks`` console script."""
     parser = commands.parser()
     args = parser.parse_args(argv)
-    level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
-    logging.basicConfig(level=level, format="%(message)s")
+    args.argv = ["tradetalks", *(sys.argv[1:] if argv is None else argv)]
+    configure_logging(args.verbose, args.quiet)
     handler = commands.HANDLERS[args.command]
     try:
-        out = handler(args)
+        with warnings.catch_warnings():
+            if args.quiet:
+                warnings.simplefilter("ignore")
+            out = handler(args)
     except TradetalksError as exc:
         print("tradetalks: error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2
@@ -32,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(out)
     except BrokenPipeError:  # the reader (e.g. ``| head``) closed the pipe: not an error of ours
         sys.stderr.close()
-    return 0
+    return int(getattr(out, "status", 0))
 
 
 if __name__ == "__main__":

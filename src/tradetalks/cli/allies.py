@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 
 import tradetalks.api as api
-from tradetalks.analyses.allies import ALLY_DEALS, US_CHINA_DEAL
+from tradetalks.analyses.allies import ALLY_DEALS, US_CHINA_DEAL, AlliesTable
 from tradetalks.analyses.deal_terms import REFERENCE_DATE
+from tradetalks.cli.progress import stderr_progress
 from tradetalks.cli.render import FORMATS, render
 from tradetalks.data.horizons import HORIZONS
 from tradetalks.errors import ScenarioError
 from tradetalks.model import CLOSURES
+from tradetalks.progress import ProgressFn
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,7 +64,13 @@ def _deals(items: list[str]) -> dict[str, str]:
 
 
 def cmd_allies(args: argparse.Namespace) -> str:
-    result = api.allies(
+    with stderr_progress(args.format != "json" and not getattr(args, "quiet", False)) as progress:
+        result = _allies(args, progress)
+    return render(result, args.format, ("summary", "interaction"))
+
+
+def _allies(args: argparse.Namespace, progress: ProgressFn) -> AlliesTable:
+    return api.allies(
         args.allies,
         us_china=args.us_china,
         deals=_deals(args.deal),
@@ -71,5 +79,5 @@ def cmd_allies(args: argparse.Namespace) -> str:
         elasticities=args.elasticities,
         closure=args.closure,
         horizon=args.horizon,
+        progress=progress,
     )
-    return render(result, args.format, ("summary", "interaction"))

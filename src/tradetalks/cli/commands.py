@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -14,27 +13,27 @@ from tradetalks._version import __version__
 from tradetalks.analyses.objectives import OBJECTIVE_PRESETS
 from tradetalks.analyses.options import TALKS_SOLUTIONS, DealOptions, TalksOptions
 from tradetalks.analyses.policy import INSTRUMENTS, TAXES
-from tradetalks.analyses.uncertainty import ELASTICITY_METHODS, PARAMETERS, Priors
-from tradetalks.cli import allies, sweep, tariffs
-from tradetalks.cli.progress import stderr_progress
+from tradetalks.analyses.uncertainty import ELASTICITY_METHODS, PARAMETERS
+from tradetalks.cli import allies, bundle, report, schema, serve, sweep, tariffs
+from tradetalks.cli.options import (
+    DATE_HELP,
+    ELASTICITIES_HELP,
+    INTERVAL_METHODS,
+    MAPPING_HELP,
+    OBJECTIVE_HELP,
+    _discount,
+    _draw_args,
+    _draw_options,
+    _interval_args,
+    _progress,
+    _regions,
+)
 from tradetalks.cli.render import FORMATS, render
 from tradetalks.data.catalog import describe_baseline, shipped_baselines
 from tradetalks.data.horizons import HORIZONS
-from tradetalks.errors import OptionsError
 from tradetalks.model import CLOSURES
-from tradetalks.progress import ProgressFn
 from tradetalks.replication.lashkaripour2021 import ELASTICITY_SETS, FOCS, YEARS
 from tradetalks.scenarios import builtin_names, builtin_text, load_scenario
-
-ELASTICITIES_HELP = "published trade-elasticity set: CP (default), BSY, FGO, GYY, IS, LL, Shap, U4"
-DATE_HELP = (
-    "tariffs in force on YYYY-MM-DD or a preset (pre-war-2017, phase-one-2020, 2025-01-20, geneva-2025, "
-    "pre-summit-2025-10-15); 'data' for the data year's applied tariffs"
-)
-MAPPING_HELP = "aggregate the baseline's regions by a mapping file (CSV source,target; TOML or JSON)"
-#: Methods of ``tradetalks run --intervals``.
-INTERVAL_METHODS = ("mc", "delta")
-OBJECTIVE_HELP = "government objective: pure welfare or with Ossa (2014)'s political-economy weights"
 
 
 def _common(p: argparse.ArgumentParser, date_default: str) -> None:
@@ -126,6 +125,8 @@ def parser() -> argparse.ArgumentParser:
         choices=ELASTICITY_METHODS,
         help="trade elasticities drawn log-normal by sector (default) or one published set whole (mc only)",
     )
+    bundle.add_out(run)
+    schema.add_run_options(run)
 
     data = sub.add_parser("data", help="describe or build baselines")
     dsub = data.add_subparsers(dest="data_command", required=True)
@@ -143,6 +144,7 @@ def parser() -> argparse.ArgumentParser:
     opt.add_argument("region", nargs="?", default="USA")
     opt.add_argument("--against", default="CHN", help="partner code(s), comma-separated, or 'others'")
     _policy(opt, INSTRUMENTS)
+    bundle.add_out(opt)
     opt.add_argument(
         "--tax",
         default="import",
@@ -166,6 +168,7 @@ def parser() -> argparse.ArgumentParser:
     )
     _policy(war)
     _draw_options(war, workers=True)
+    bundle.add_out(war)
 
     talks = sub.add_parser("talks", help="bargain over two parties' tariffs from a war or a threat")
     talks.add_argument("parties", nargs="?", default="USA,CHN", help="two comma-separated region codes")
@@ -178,6 +181,7 @@ def parser() -> argparse.ArgumentParser:
     talks.add_argument("--solution", default="nash", choices=TALKS_SOLUTIONS)
     _policy(talks)
     _draw_options(talks, workers=True)
+    bundle.add_out(talks)
 
     deals = sub.add_parser("deals", help="the deal space of multi-issue packages and bargaining solutions")
     deals.add_argument("space", nargs="?", default="busan-2025", help="built-in name or .toml path")
@@ -200,9 +204,14 @@ def parser() -> argparse.ArgumentParser:
     )
     deals.add_argument("--cache-dir", default=None, help="folder to keep the solved table in")
     _draw_options(deals, workers=False)
+    bundle.add_out(deals)
     tariffs.add_parser(sub)
     allies.add_parser(sub)
     sweep.add_parser(sub)
+    serve.add_parser(sub)
+    report.add_parser(sub)
+    schema.add_parser(sub)
+    bundle.add_parser(sub)
     peer = sub.add_parser(
         "peer-war",
         help="Lashkaripour (2021)'s global Nash war: uniform tariffs, no input-output links (raw cubes)",
@@ -218,55 +227,26 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _regions(text: str | None) -> list[str] | None:
-    return None if text is None else [r.strip() for r in text.split(",") if r.strip()]
-
-
-def _interval_args(args: argparse.Namespace) -> dict[str, Any]:
-    """``draws``, ``seed``, ``priors`` and ``intervals`` of :func:`tradetalks.run` from the options."""
-    if args.draws is not None and args.draws < 1:
-        raise OptionsError(
-            f"--draws={args.draws}; allowed: a whole number >= 1 (the number of parameter draws)"
-        )
-    if args.seed < 0:
-        raise OptionsError(f"--seed={args.seed}; allowed: a whole number >= 0")
-    if args.intervals == "mc" and args.draws is None:
-        raise OptionsError("--intervals mc needs --draws N (N >= 1)")
-    if args.intervals == "delta" and args.draws is not None:
-        raise OptionsError("--draws applies to --intervals mc; the delta method takes no draws")
-    asked = args.intervals is not None or args.draws is not None
-    if not asked:
-        if args.vary is not None:
-            raise OptionsError("--vary applies to intervals: give --draws N or --intervals delta")
-        return {}
-    vary = tuple(_regions(args.vary) or ()) if args.vary is not None else PARAMETERS
-    return {
-        "draws": args.draws or 0,
-        "seed": args.seed,
-        "intervals": args.intervals,
-        "priors": Priors(vary=vary, elasticity_method=args.elasticity_draws),
-    }
-
-
 def cmd_run(args: argparse.Namespace) -> str:
-    intervals = _interval_args(args)
+    call: dict[str, Any] = {
+        "scenario": schema.scenario_arg(args),
+        "baseline": args.baseline,
+        "date": args.date,
+        "elasticities": args.elasticities,
+        "closure": args.closure,
+        "mapping": args.mapping,
+        "fallout": args.fallout or None,
+        "horizon": args.horizon,
+        "alongside": None
+        if args.alongside is None
+        else [h for h in _regions(args.alongside) or [] if h != "none"],
+        **_interval_args(args),
+    }
     with _progress(args) as progress:
-        result = api.run(
-            args.scenario,
-            baseline=args.baseline,
-            date=args.date,
-            elasticities=args.elasticities,
-            closure=args.closure,
-            mapping=args.mapping,
-            fallout=args.fallout,
-            horizon=args.horizon,
-            alongside=None
-            if args.alongside is None
-            else [h for h in _regions(args.alongside) or [] if h != "none"],
-            progress=progress,
-            **intervals,
-        )
-    return render(result, args.format, ("regions", "fallout", "intervals"), regions=_regions(args.regions))
+        result = api.run(**call, progress=progress)
+    regions = _regions(args.regions)
+    text = render(result, args.format, ("regions", "fallout", "intervals"), regions=regions)
+    return bundle.write_out(args, result, call, text, regions=regions)
 
 
 def _policy_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -275,135 +255,67 @@ def _policy_args(args: argparse.Namespace) -> dict[str, Any]:
     return {k: getattr(args, k) for k in keys}
 
 
-def _draw_options(p: argparse.ArgumentParser, workers: bool) -> None:
-    """``--draws``, ``--seed``, ``--vary`` and ``--elasticity-draws`` of war, talks and deals (and
-    ``--workers`` where the command has none)."""
-    p.add_argument(
-        "--draws",
-        type=int,
-        default=None,
-        help="solve again under N draws of the uncertain parameters (N >= 1) and report probabilities "
-        "and 5-95 %% ranges (docs/deals-uncertainty.md)",
-    )
-    p.add_argument("--seed", type=int, default=0, help="seed of the draws (0); draw k is the same for any N")
-    p.add_argument(
-        "--vary",
-        default=None,
-        help=f"parameters to vary, comma-separated (default: all): {', '.join(PARAMETERS)}",
-    )
-    p.add_argument(
-        "--elasticity-draws",
-        default="lognormal",
-        choices=ELASTICITY_METHODS,
-        help="trade elasticities drawn log-normal by sector (default) or one published set whole",
-    )
-    if workers:
-        p.add_argument("--workers", type=int, default=1, help="processes to solve the draws on (1)")
-
-
-def _draw_args(args: argparse.Namespace) -> dict[str, Any]:
-    """``draws``, ``seed`` and ``priors`` of war, talks and deals from the options."""
-    if args.draws is None:
-        if args.vary is not None:
-            raise OptionsError("--vary applies to draws: give --draws N (N >= 1)")
-        return {}
-    if args.draws < 1:
-        raise OptionsError(
-            f"--draws={args.draws}; allowed: a whole number >= 1 (the number of parameter draws)"
-        )
-    if args.seed < 0:
-        raise OptionsError(f"--seed={args.seed}; allowed: a whole number >= 0")
-    vary = tuple(_regions(args.vary) or ()) if args.vary is not None else PARAMETERS
-    return {
-        "draws": args.draws,
-        "seed": args.seed,
-        "priors": Priors(vary=vary, elasticity_method=args.elasticity_draws),
-    }
-
-
-def _progress(args: argparse.Namespace) -> AbstractContextManager[ProgressFn]:
-    """A progress bar on stderr, silent with ``--format json`` and with ``--quiet``."""
-    return stderr_progress(args.format != "json" and not getattr(args, "quiet", False))
-
-
 def cmd_optimal(args: argparse.Namespace) -> str:
+    call: dict[str, Any] = {
+        "region": args.region,
+        "against": args.against,
+        "tax": args.tax,
+        "sectors": args.sectors,
+        "products": args.products,
+        **_policy_args(args),
+    }
     with _progress(args) as progress:
-        result = api.optimal_tariff(
-            args.region,
-            args.against,
-            tax=args.tax,
-            sectors=args.sectors,
-            products=args.products,
-            progress=progress,
-            **_policy_args(args),
-        )
-    return render(result, args.format, ("tariffs",))
+        result = api.optimal_tariff(**call, progress=progress)
+    return bundle.write_out(args, result, call, render(result, args.format, ("tariffs",)))
 
 
 def cmd_war(args: argparse.Namespace) -> str:
-    draws = _draw_args(args)
+    call: dict[str, Any] = {
+        "players": args.players,
+        "bilateral": args.bilateral,
+        "workers": args.workers,
+        **_draw_args(args),
+        **_policy_args(args),
+    }
     with _progress(args) as progress:
-        result = api.war(
-            args.players,
-            bilateral=args.bilateral,
-            progress=progress,
-            workers=args.workers,
-            **draws,
-            **_policy_args(args),
-        )
-    return render(result, args.format, ("regions", "tariffs", "tariff_intervals"))
+        result = api.war(**call, progress=progress)
+    text = render(result, args.format, ("regions", "tariffs", "tariff_intervals"))
+    return bundle.write_out(args, result, call, text)
 
 
 def cmd_talks(args: argparse.Namespace) -> str:
-    options = TalksOptions(solution=args.solution)
-    draws = _draw_args(args)
+    call: dict[str, Any] = {
+        "parties": args.parties,
+        "threat": args.threat,
+        "options": TalksOptions(solution=args.solution),
+        "workers": args.workers,
+        **_draw_args(args),
+        **_policy_args(args),
+    }
     with _progress(args) as progress:
-        result = api.talks(
-            args.parties,
-            threat=args.threat,
-            options=options,
-            progress=progress,
-            workers=args.workers,
-            **draws,
-            **_policy_args(args),
-        )
-    return render(result, args.format, ("regions", "tariffs", "tariff_intervals", "gain_intervals"))
-
-
-def _discount(text: str | None) -> dict[str, Any]:
-    """``--discount 0.9`` (both parties) or ``0.9,0.8`` as the ``discount`` of :class:`DealOptions`."""
-    if text is None:
-        return {}
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise OptionsError(
-            f"--discount={text!r}; allowed: one or two numbers in (0, 1), comma-separated"
-        ) from None
-    if len(values) not in (1, 2):
-        raise OptionsError(f"--discount={text!r}; allowed: one or two numbers in (0, 1), comma-separated")
-    return {"discount": (values[0], values[-1])}
+        result = api.talks(**call, progress=progress)
+    text = render(result, args.format, ("regions", "tariffs", "tariff_intervals", "gain_intervals"))
+    return bundle.write_out(args, result, call, text)
 
 
 def cmd_deals(args: argparse.Namespace) -> str:
     cache = None if args.cache_dir is None else Path(args.cache_dir)
     tie = {} if args.tie_tol is None else {"tie_tol": args.tie_tol}
     options = DealOptions(workers=args.workers, cache_dir=cache, **_discount(args.discount), **tie)
-    draws = _draw_args(args)
+    call: dict[str, Any] = {
+        "space": args.space,
+        "baseline": args.baseline,
+        "date": args.date,
+        "elasticities": args.elasticities,
+        "closure": args.closure,
+        "mapping": args.mapping,
+        "horizon": args.horizon,
+        "options": options,
+        **_draw_args(args),
+    }
     with _progress(args) as progress:
-        result = api.deals(
-            args.space,
-            baseline=args.baseline,
-            date=args.date,
-            elasticities=args.elasticities,
-            closure=args.closure,
-            mapping=args.mapping,
-            horizon=args.horizon,
-            options=options,
-            progress=progress,
-            **draws,
-        )
-    return render(result, args.format, ("packages", "draw_packages"))
+        result = api.deals(**call, progress=progress)
+    return bundle.write_out(args, result, call, render(result, args.format, ("packages", "draw_packages")))
 
 
 def cmd_peer_war(args: argparse.Namespace) -> str:
@@ -446,5 +358,9 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], str]] = {
     "tariff-rates": tariffs.cmd_tariff_rates,
     "allies": allies.cmd_allies,
     "sweep": sweep.cmd_sweep,
+    "serve": serve.cmd_serve,
+    "report": report.cmd_report,
+    "schema": schema.cmd_schema,
+    "rerun": bundle.cmd_rerun,
     "peer-war": cmd_peer_war,
 }

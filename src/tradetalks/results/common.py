@@ -269,11 +269,14 @@ def pct(log_points: Any) -> Any:
 def long_tariffs(
     rates: Any, sectors: Sequence[str], players: Sequence[str], who: str, name: str
 ) -> pd.DataFrame:
-    """A tidy frame of tariffs by sector and player, percent: columns ``sector``, ``who``, ``name``."""
+    """A tidy frame of tariffs by sector and player, percent: columns ``sector``, ``sector_name``
+    (:func:`sector_names`), ``who``, ``name``."""
     arr = 100.0 * np.asarray(rates, dtype=np.float64)
+    names = sector_names()
     return pd.DataFrame(
         {
             "sector": np.repeat(list(sectors), len(players)),
+            "sector_name": np.repeat([names.get(s, "") for s in sectors], len(players)),
             who: np.tile(list(players), len(sectors)),
             name: arr.ravel(),
         }
@@ -294,8 +297,60 @@ def frame_dict(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {k: v.copy() for k, v in frames.items()}
 
 
-def check_regions(baseline: Baseline, regions: Sequence[str] | None) -> list[str]:
-    """``regions`` checked against the baseline (all of them when ``None`` or ``["all"]``)."""
+def sector_names(baseline: Baseline | None = None) -> dict[str, str]:
+    """Names of sector codes: the ICIO sectors' (OECD ICIO 2023 release), the split products'
+    (:data:`tradetalks.data.products.PRODUCTS`) and ``baseline``'s own (``meta["sector_names"]``,
+    which win)."""
+    from tradetalks.data.concordance import SECTOR_NAMES
+    from tradetalks.data.products import PRODUCTS
+
+    names = dict(SECTOR_NAMES) | {p.code: p.description for p in PRODUCTS.values()}
+    if baseline is not None:
+        own = baseline.meta.get("sector_names")
+        if isinstance(own, Mapping):
+            names |= {str(k): str(v) for k, v in own.items()}
+    return names
+
+
+def with_sector_names(
+    frame: pd.DataFrame, names: Mapping[str, str], column: str = "sector", name_column: str = "sector_name"
+) -> pd.DataFrame:
+    """``frame`` with a ``name_column`` naming the codes of ``column`` (a column or an index
+    level): right after the column, or first when the codes are in the index; ``""`` for a code
+    without a name. A frame without ``column``, or with ``name_column`` already, comes back as is
+    (a copy)."""
+    out = frame.copy()
+    if name_column in out.columns or isinstance(out.columns, pd.MultiIndex):
+        return out
+    if column in out.columns:
+        codes = out[column]
+        at = list(out.columns).index(column) + 1
+    elif column in (out.index.names or []):
+        codes = pd.Series(out.index.get_level_values(column), index=out.index)
+        at = 0
+    else:
+        return out
+    out.insert(at, name_column, [names.get(str(c), "") for c in codes])
+    return out
+
+
+def name_sectors(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+    """Every frame of ``frames`` with sector names beside its codes (:func:`with_sector_names`:
+    ``sector`` -> ``sector_name``, a chokepoint's ``input`` -> ``input_name``)."""
+    out = {}
+    for key, frame in frames.items():
+        named = with_sector_names(frame, names)
+        if "input" in named.columns and "sector" in named.columns:
+            named = with_sector_names(named, names, "input", "input_name")
+        out[key] = named
+    return out
+
+
+def check_regions(baseline: Baseline, regions: Sequence[str] | str | None) -> list[str]:
+    """``regions`` checked against the baseline (all of them when ``None``, ``"all"`` or
+    ``["all"]``); a string is a comma-separated list of codes."""
+    if isinstance(regions, str):
+        regions = [r.strip() for r in regions.split(",") if r.strip()]
     if regions is None or list(regions) == ["all"]:
         return list(baseline.regions)
     for r in regions:

@@ -137,7 +137,8 @@ def us_rate_2024(baseline: Baseline, eq: Equilibrium) -> float | None:
     regions that are not ICIO economies or an aggregation of them.
     """
     dated = baseline.meta.get("dated")
-    date = dated.get("date") if isinstance(dated, dict) else None
+    # the preset where there is one: pre-war-2017 (2017-12-31) lies before the schedule's dates
+    date = (dated.get("preset") or dated.get("date")) if isinstance(dated, dict) else None
     if "USA" not in baseline.regions or not date:
         return None
     sched = _schedule()

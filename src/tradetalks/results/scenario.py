@@ -21,7 +21,17 @@ from tradetalks.data.households import households
 from tradetalks.errors import OptionsError
 from tradetalks.model import Equilibrium, SolverInfo, SolverOptions, WelfareDecomposition, decompose
 from tradetalks.results import headline as hl
-from tradetalks.results.common import Provenance, Report, Section, check_regions, json_safe, readonly, records
+from tradetalks.results.common import (
+    Provenance,
+    Report,
+    Section,
+    check_regions,
+    json_safe,
+    name_sectors,
+    readonly,
+    records,
+    sector_names,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -125,17 +135,117 @@ class Result:
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Tidy frames: ``headline``, ``regions``, ``sectors``, ``bilateral`` (by sector),
-        ``tariff_rates``, ``balances``, ``constraints`` and ``chokepoints``."""
-        return {
+        ``tariff_changes`` (every flow whose tariff the scenario changes), ``tariff_rates``,
+        ``balances``, ``constraints`` and ``chokepoints``; every sector code has its name beside
+        it (``sector_name``, a chokepoint's ``input_name``)."""
+        frames = {
             "headline": self.headline(),
             "regions": self.regions_frame(),
             "sectors": self.sectors_frame(),
             "bilateral": self.bilateral_frame(by_sector=True),
+            "tariff_changes": self.tariff_changes_frame(),
             "tariff_rates": self.tariff_rates_frame(),
             "balances": self.balances_frame(),
             "constraints": self.constraints_frame(),
             "chokepoints": self.chokepoints_frame(),
         }
+        return name_sectors(frames, self.sector_names)
+
+    @cached_property
+    def sector_names(self) -> dict[str, str]:
+        """Name of every sector code of the baseline (ICIO labels, split products' descriptions)."""
+        names = sector_names(self.baseline)
+        return {code: names.get(code, "") for code in self.sectors}
+
+    def tariff_changes_frame(self, by: str = "flow") -> pd.DataFrame:
+        """The tariff before and after the scenario on every flow whose tariff it changes.
+
+        Parameters
+        ----------
+        by : {"flow", "pair"}
+            ``flow``: one row per importer, exporter and sector (columns ``importer``,
+            ``exporter``, ``sector``, ``sector_name``, ``trade_base``, ``tariff_before_pct``,
+            ``tariff_after_pct``, ``change_pp``); ``pair``: one row per importer and exporter,
+            the rates averaged over the changed sectors with the reference world's trade as
+            weights (a simple mean where that trade is nil), ``sectors`` counting them.
+
+        Notes
+        -----
+        Rates are ad valorem, in percent: ``tariff_before_pct`` is the reference world's (the
+        baseline on its tariff date), ``tariff_after_pct`` the scenario's; ``change_pp`` is
+        their difference in percentage points (``inf``: a prohibitive tariff). ``trade_base`` is
+        the flow at producer prices in the reference world, in the baseline's units.
+        """
+        if by not in ("flow", "pair"):
+            raise OptionsError(f"tariff_changes_frame(by={by!r}); allowed: flow, pair")
+        b = self.baseline
+        before = np.asarray(b.tariffs, dtype=np.float64)
+        new = self.equilibrium.shocks.tariffs
+        after = before if new is None else np.asarray(new, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            changed = ~np.isclose(after, before, rtol=0.0, atol=1e-12)
+        idx = np.arange(b.n_regions)
+        changed[idx, idx, :] = False
+        n, i, j = np.nonzero(changed)
+        t0, t1 = 100.0 * before[n, i, j], 100.0 * after[n, i, j]
+        flows = pd.DataFrame(
+            {
+                "importer": [b.regions[k] for k in n],
+                "exporter": [b.regions[k] for k in i],
+                "sector": [b.sectors[k] for k in j],
+                "sector_name": [self.sector_names.get(b.sectors[k], "") for k in j],
+                "trade_base": np.asarray(b.flows, dtype=np.float64)[n, i, j],
+                "tariff_before_pct": t0,
+                "tariff_after_pct": t1,
+                "change_pp": 100.0 * (after[n, i, j] - before[n, i, j]),
+            }
+        )
+        if by == "flow":
+            return flows
+        rows = []
+        for (imp, exp), g in flows.groupby(["importer", "exporter"], sort=False):
+            w = g["trade_base"].to_numpy()
+            w = w if w.sum() > 0 else np.ones(len(g))
+            with np.errstate(invalid="ignore"):
+                before_avg = float(np.average(g["tariff_before_pct"], weights=w))
+                after_avg = float(np.average(g["tariff_after_pct"], weights=w))
+            rows.append(
+                {
+                    "importer": imp,
+                    "exporter": exp,
+                    "sectors": len(g),
+                    "trade_base": float(g["trade_base"].sum()),
+                    "tariff_before_pct": before_avg,
+                    "tariff_after_pct": after_avg,
+                    "change_pp": after_avg - before_avg,
+                }
+            )
+        columns = [
+            "importer", "exporter", "sectors", "trade_base", "tariff_before_pct", "tariff_after_pct",
+            "change_pp",
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
+
+    def tariff_changes_section(self, regions: Sequence[str] | None = None, top: int = 10) -> Section | None:
+        """The report's section on tariffs: the ``top`` importer-exporter pairs among ``regions``
+        (default: all) with the largest changes, trade-weighted (``None``: no tariff changed)."""
+        pairs = self.tariff_changes_frame(by="pair")
+        if not len(pairs):
+            return None
+        total = len(self.tariff_changes_frame())
+        if regions is not None:
+            chosen = check_regions(self.baseline, regions)
+            pairs = pairs[pairs["importer"].isin(chosen) & pairs["exporter"].isin(chosen)]
+            if not len(pairs):
+                return None
+        order = pairs["change_pp"].abs().sort_values(ascending=False, kind="stable").index
+        shown = pairs.loc[order].head(top)
+        caption = (
+            f"tariff changes, largest first ({total} flows changed; rates in percent, change in points, "
+            "averaged over the changed sectors with the reference world's trade as weights; "
+            f"trade_base in the baseline's units; by flow: frame tariff_changes)"
+        )
+        return Section(caption, shown, index=False)
 
     # ----------------------------------------------------------------- headline numbers
     def headline(self, regions: Sequence[str] | None = None) -> pd.DataFrame:
@@ -307,6 +417,9 @@ class Result:
         head = self.headline(regions)
         filled = [c for c in head.columns if head[c].notna().any()]
         sections = [Section("", self.summary(regions)), Section(self.headline_caption(), head[filled])]
+        changes = self.tariff_changes_section(regions)
+        if changes is not None:
+            sections.append(changes)
         cons = self.constraints_frame()
         if len(cons):
             sections.append(
@@ -318,10 +431,13 @@ class Result:
                     index=False,
                 )
             )
-        hit = self.chokepoints_frame()
+        hit = self.frames()["chokepoints"]
         if len(hit):
-            shown = hit[hit["region"].isin(list(regions) if regions is not None else self.regions)]
-            columns = ["region", "sector", "input", "input_price_pct", "cost_share_pct", "output_change"]
+            shown = hit[hit["region"].isin(check_regions(self.baseline, regions))]
+            columns = [
+                "region", "sector", "sector_name", "input", "input_price_pct", "cost_share_pct",
+                "output_change",
+            ]  # fmt: skip
             sections.append(
                 Section(
                     "downstream sectors hit by the chokepoint, largest output losses first (output_change "
@@ -431,7 +547,9 @@ class Result:
                 {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
                 for row in self.constraints_frame().to_dict(orient="records")
             ],
-            "chokepoints": self.chokepoints_frame().to_dict(orient="records"),
+            "chokepoints": records(self.frames()["chokepoints"], index=False),
+            "tariff_changes": records(self.tariff_changes_frame(), index=False),
+            "sector_names": self.sector_names,
             "solver": {
                 "converged": info.converged,
                 "iterations": info.iterations,
@@ -445,6 +563,9 @@ class Result:
                 "cost_per_household_usd": "USD of the household table's year (data/tables/households.toml)",
                 "headline": dict(hl.HEADLINE_COLUMNS),
                 "constraints.target, baseline_flow, flow": self.baseline.units,
+                "tariff_changes": "tariff_*_pct: ad valorem rates in percent before (the reference world) "
+                "and after the scenario; change_pp: percentage points (null: prohibitive); trade_base: "
+                f"reference flow at producer prices, {self.baseline.units}",
                 "solver.seconds": "seconds",
             },
             "provenance": self.provenance.to_dict(),

@@ -102,7 +102,10 @@ class TariffRates:
 
     def report(self) -> Report:
         dates = ", ".join(self.dates) if len(self.dates) <= 4 else f"{self.dates[0]} .. {self.dates[-1]}"
-        title = f"{self.describe()}\ntariffs in force on {dates} (percent; imports in USD billion)"
+        title = (
+            f"{self.describe()}\ntariffs in force on {dates} (percent; imports in USD billion)\n"
+            f"sector and partner detail from {self.provenance.describe()}"
+        )
         return Report(title, (Section("", self.summary()),), (f"package version {self.provenance.version}",))
 
     def to_dict(self) -> dict[str, Any]:
