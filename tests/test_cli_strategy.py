@@ -67,3 +67,15 @@ def test_talks_from_a_war(toy_dir, capsys):
     assert main(["talks", "R0,R1", "--baseline", toy_dir, "--solution", "equal-gains"]) == 0
     assert "equal-gains talks between R0 and R1" in capsys.readouterr().out
     assert main(["talks", "R0", "--baseline", toy_dir]) == 2
+
+
+def test_war_and_talks_json_name_their_sectors(capsys):
+    """The JSON of a war and of talks carries the sector names beside the codes (shipped ``default``)."""
+    assert main(["war", "USA,CHN", "--bilateral", "--format", "json"]) == 0
+    war = json.loads(capsys.readouterr().out)
+    assert set(war["sector_names"]) == set(war["tariffs_pct"]["USA"])
+    assert war["sector_names"]["A02"] == "Forestry and logging"
+    assert main(["talks", "USA,CHN", "--format", "json"]) == 0
+    talks = json.loads(capsys.readouterr().out)
+    assert set(talks["sector_names"]) == set(talks["tariffs_pct"]["USA"])
+    assert talks["sector_names"]["A03"] == "Fishing and aquaculture"

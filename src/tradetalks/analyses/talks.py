@@ -152,6 +152,7 @@ class Talks:
                 "gains_pct": dict(zip(self.parties, pct(self.gain_values), strict=True)),
                 "disagreement_pct": dict(zip(self.parties, pct(self.disagreement_values), strict=True)),
                 "tariffs_pct": {p: dict(zip(self.sectors, 100.0 * t[p].to_numpy(), strict=True)) for p in t},
+                "sector_names": {s: self.result.sector_names.get(s, "") for s in self.sectors},
                 "regions": region_records(self.summary()),
                 "start": self.start,
                 "uncertainty": None if self.uncertainty is None else self.uncertainty.to_dict(),

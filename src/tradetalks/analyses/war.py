@@ -139,6 +139,7 @@ class NashWar:
             {
                 "players": list(self.players),
                 "tariffs_pct": {p: dict(zip(self.sectors, 100.0 * t[p].to_numpy(), strict=True)) for p in t},
+                "sector_names": {s: self.result.sector_names.get(s, "") for s in self.sectors},
                 "regions": region_records(self.summary()),
                 "objectives": dict(zip(self.players, self.objective_values, strict=True)),
                 "method": self.method,
