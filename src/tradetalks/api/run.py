@@ -13,6 +13,7 @@ import pandas as pd
 from tradetalks.analyses.fallout import Fallout
 from tradetalks.results import Provenance, Report, Result, Section
 from tradetalks.results.common import check_regions
+from tradetalks.results.diagnostics import describe_exploding, exploding_flows
 from tradetalks.results.intervals import Intervals
 from tradetalks.scenarios import Scenario
 
@@ -67,6 +68,27 @@ class ScenarioRun:
     @property
     def provenance(self) -> Provenance:
         return self.result.provenance
+
+    def exploding_flows(self) -> pd.DataFrame:
+        """Foreign flows that grow over 20-fold from a small base and end at 2 % or more of their
+        exporter's foreign sales, at every horizon solved (:func:`tradetalks.results.diagnostics.
+        exploding_flows`; column ``horizon`` first). Empty when none does."""
+        results = {self.horizon: self.result, **dict(self.alongside)}
+        frames = [
+            exploding_flows(
+                r.baseline.flows, r.equilibrium.flows, r.baseline.theta, r.regions, r.sectors
+            ).assign(horizon=h)
+            for h, r in results.items()
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        return out[["horizon", *(c for c in out.columns if c != "horizon")]]
+
+    def warnings(self) -> tuple[str, ...]:
+        """Warnings to print beside the numbers: flows that explode from almost nothing
+        (:meth:`exploding_flows`), at the main horizon."""
+        frame = self.exploding_flows()
+        frame = frame[frame["horizon"] == self.horizon].drop(columns="horizon")
+        return describe_exploding(frame, self.provenance.elasticity_set, self.result.sector_names)
 
     def focus(self) -> list[str]:
         """The article's regions that the baseline has (all regions when it has none of them)."""
@@ -165,6 +187,7 @@ class ScenarioRun:
             }
         if self.fallout is not None:
             doc["fallout"] = self.fallout.to_dict()["regions"]
+        doc["warnings"] = list(self.warnings())
         if self.uncertainty is not None:
             doc["uncertainty"] = self.uncertainty.to_dict(chosen)
         return doc
@@ -200,4 +223,4 @@ class ScenarioRun:
             notes = notes + unc.notes + (f"intervals: {unc.seconds:.1f} s",)
         if self.fallout is not None:
             sections = sections + self.fallout.report().sections
-        return Report(title, sections, notes)
+        return Report(title, sections, notes + self.warnings())
