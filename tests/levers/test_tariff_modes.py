@@ -113,3 +113,17 @@ def test_scenario_sources_are_checked():
         parse_scenario({"name": "t", "sources": [{"title": "a", "url": "b", "page": 3}]}, "test scenario")
     with pytest.raises(ScenarioError, match="list of tables"):
         parse_scenario({"name": "t", "sources": "a"}, "test scenario")
+
+
+def test_one_sector_code_as_a_string_is_that_sector(base):
+    """``sectors = "C22"`` (as the schema and the dashboard's form allow) is ``["C22"]``."""
+    one = compiled(base, sectors="C22", add_pp=10)
+    listed = compiled(base, sectors=["C22"], add_pp=10)
+    np.testing.assert_array_equal(one, listed)
+    n, i, j = base.region_index("USA"), base.region_index("JPN"), base.sector_index("C22")
+    assert one[n, i, j] == pytest.approx(base.tariffs[n, i, j] + 0.10)
+    changed = np.argwhere(one != base.tariffs)
+    assert changed.tolist() == [[n, i, j]]
+    assert TariffChange("USA", ("JPN",), "C22", add_pp=10).sectors == ("C22",)
+    with pytest.raises(ScenarioError, match="XYZ"):
+        compiled(base, sectors="XYZ", add_pp=10)

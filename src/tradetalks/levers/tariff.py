@@ -28,7 +28,7 @@ class TariffChange:
         Region that levies the tariff.
     exporters : tuple of str
         Regions whose goods are taxed.
-    sectors : tuple of str or "goods" / "all"
+    sectors : tuple of str, one code, or "goods" / "all"
         Sector codes, or a group: ``goods`` (every sector but services) or ``all``.
     add_pp : float, optional
         Percentage points added to the rate in force (100 = +100 pp).
@@ -75,9 +75,8 @@ class TariffChange:
         if mode in ("all_in_pct", "over_mfn_pct", "scale") and v < 0:
             raise ScenarioError(f"tariff lever: {mode!r} must be >= 0, got {v}")
         if isinstance(self.sectors, str) and self.sectors not in SECTOR_GROUPS:
-            raise ScenarioError(
-                f"tariff lever: 'sectors' must be a list of sector codes or one of {SECTOR_GROUPS}"
-            )
+            # one sector code or product name, as the schema allows (``sectors = "C26"``)
+            object.__setattr__(self, "sectors", (self.sectors,))
 
     @property
     def mode(self) -> str:
