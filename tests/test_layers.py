@@ -25,6 +25,7 @@ RANK = {
     "errors": 0,
     "_version": 0,
     "progress": 0,
+    "_atomic": 0,
     "baseline": 1,
     "data": 2,
     "model": 3,

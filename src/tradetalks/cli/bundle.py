@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from tradetalks.api.bundle import load_bundle, rerun, write_bundle
+from tradetalks.api.bundle import rerun, write_bundle_info
 from tradetalks.cli.progress import stderr_progress
 
 
@@ -42,8 +42,10 @@ def write_out(args: argparse.Namespace, result: Any, call: Mapping[str, Any], te
     on stderr otherwise (nothing with ``--quiet``)."""
     if getattr(args, "out", None) is None:
         return text
-    path = write_bundle(result, args.out, call=call, argv=getattr(args, "argv", None), force=args.force, **kw)
-    tables = len(load_bundle(path).manifest["tables"])
+    written = write_bundle_info(
+        result, args.out, call=call, argv=getattr(args, "argv", None), force=args.force, **kw
+    )
+    path, tables = written.path, written.tables
     line = f"bundle: {path} ({tables} tables as parquet, csv and {path / 'tables.xlsx'}; manifest.json)"
     if args.format == "table":
         return f"{text}\n\n{line}"

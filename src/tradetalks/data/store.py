@@ -14,14 +14,13 @@ import hashlib
 import io
 import json
 import logging
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tradetalks._atomic import atomic_directory, atomic_write, write_synced
 from tradetalks.baseline import Baseline
 from tradetalks.errors import DataError
 
@@ -93,20 +92,22 @@ def manifest_dict(b: Baseline, arrays_sha256: str) -> dict[str, Any]:
     return head
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _own_folder(d: Path) -> bool:
+    """``d`` is missing, or holds nothing but a baseline's two files (and hidden temporaries)."""
+    if not d.exists():
+        return True
+    if not d.is_dir():
+        raise DataError(f"baseline directory {d}: exists and is not a directory")
+    return all(p.name in (ARRAYS_FILE, MANIFEST_FILE) or p.name.startswith(".") for p in d.iterdir())
 
 
 def save_baseline(b: Baseline, directory: str | Path) -> Path:
     """Write ``arrays.npz`` and ``manifest.json`` of ``b`` into ``directory`` (created if needed).
+
+    A directory that holds only a baseline (or nothing yet) is replaced whole, in one step
+    (:func:`tradetalks._atomic.atomic_directory`): a process killed midway leaves the old baseline
+    or the new one, never the new archive under the old manifest. In a directory that holds other
+    files too, each file is replaced atomically, the archive first.
 
     Returns
     -------
@@ -114,7 +115,6 @@ def save_baseline(b: Baseline, directory: str | Path) -> Path:
         The directory.
     """
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
     blob = npz_bytes({k: getattr(b, k) for k in ARRAY_FIELDS})
     digest = hashlib.sha256(blob).hexdigest()
     manifest = manifest_dict(b, digest)
@@ -122,8 +122,13 @@ def save_baseline(b: Baseline, directory: str | Path) -> Path:
         text = json.dumps(manifest, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:
         raise DataError(f"baseline {b.name!r}: meta is not JSON-serialisable: {exc}") from None
-    _atomic_write(d / ARRAYS_FILE, blob)
-    _atomic_write(d / MANIFEST_FILE, text.encode("utf-8"))
+    if _own_folder(d):
+        with atomic_directory(d) as tmp:
+            write_synced(tmp / ARRAYS_FILE, blob)
+            write_synced(tmp / MANIFEST_FILE, text)
+    else:
+        atomic_write(d / ARRAYS_FILE, blob)
+        atomic_write(d / MANIFEST_FILE, text)
     log.info("saved baseline %s: %s (%d bytes)", b.name, d / ARRAYS_FILE, len(blob))
     return d
 

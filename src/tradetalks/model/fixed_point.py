@@ -137,8 +137,9 @@ class FixedPointMap:
                 w_gap = np.log(ev.labour_income / self.value_added0) - log_w
             new_w = log_w + self.nu * w_gap
             va0 = self.value_added0
-            # one baseline (N,) or one per batch member (B, N) (:mod:`.batch`)
-            world = np.exp(new_w) @ va0 if va0.ndim == 1 else (np.exp(new_w) * va0).sum(axis=-1)
+            # one baseline (N,) or one per batch member (B, N) (:mod:`.batch`); a row-wise sum, not
+            # a matrix product, whose blocking gives a member bits that depend on its batch
+            world = (np.exp(new_w) * va0).sum(axis=-1)
             new_w = new_w - np.log(world / va0.sum(axis=-1))[..., None]
         new_x = np.where(self.has_x, ev.spending / self.x_scale, 1.0)
         parts = [new_w.reshape(*batch, -1), ev.log_P.reshape(*batch, -1), new_x.reshape(*batch, -1)]

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -349,25 +346,3 @@ def to_html(obj: Any, title: str | None = None) -> str:
         f'<script type="text/javascript">{_DRAW % config}</script>\n'
         "</body>\n</html>\n"
     )
-
-
-def write_report(obj: Any, path: str | os.PathLike[str], title: str | None = None) -> Path:
-    """Write :func:`to_html` of ``obj`` to ``path`` atomically (a temporary file renamed into place).
-
-    Returns
-    -------
-    Path
-        The file written.
-    """
-    target = Path(path)
-    page = to_html(obj, title=title)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target

@@ -15,8 +15,6 @@ import hashlib
 import io
 import json
 import logging
-import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -24,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from tradetalks._atomic import TMP_MARK as _TMP_MARK
+from tradetalks._atomic import atomic_write as _atomic_write
 from tradetalks._version import __version__
 from tradetalks.errors import OptionsError
 
@@ -33,7 +33,7 @@ MANIFEST = "manifest.json"
 #: Version of the folder's layout.
 FORMAT = 1
 #: Marks a temporary file: ``.NAME.tmp-<pid>-<random>``.
-TMP_MARK = ".tmp-"
+TMP_MARK = _TMP_MARK
 #: What a folder's manifest must agree on with a run that resumes it (the spec's sha256 covers the
 #: name, the grid, the draws, the seed and the partition size).
 CHECKED = ("spec_sha256", "version", "baselines", "scenario_files")
@@ -53,17 +53,10 @@ def _sha256(data: bytes) -> str:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in its folder and ``os.replace``."""
-    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Write ``data`` to ``path`` through a temporary file in its folder, fsynced, and
+    ``os.replace`` (:func:`tradetalks._atomic.atomic_write`; the folder's temporaries are removed
+    when it is opened)."""
+    _atomic_write(path, data, clean=False)
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
