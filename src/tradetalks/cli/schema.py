@@ -7,6 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
+from tradetalks._atomic import atomic_write
 from tradetalks.errors import ScenarioError
 from tradetalks.scenarios import Scenario, load_scenario
 from tradetalks.scenarios.files import parse_literal
@@ -26,7 +27,7 @@ def cmd_schema(args: argparse.Namespace) -> str:
     if args.out is None:
         return text
     path = Path(args.out)
-    path.write_text(text + "\n", encoding="utf-8")
+    atomic_write(path, text + "\n")
     return f"wrote {path}"
 
 

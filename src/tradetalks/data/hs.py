@@ -40,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tradetalks._atomic import atomic_write
 from tradetalks.data.concordance import ICIO_SECTORS
 from tradetalks.data.products import PRODUCTS, ProductSpec
 from tradetalks.errors import DataError
@@ -128,7 +129,7 @@ def write_hs6_table(table: pd.DataFrame, path: Path) -> None:
         "Yale Budget Lab hs6_gtap_crosswalk.csv and tables/gtap_icio.csv; rebuild: "
         "python -m tradetalks.data.tariffs.build\n"
     )
-    path.write_text(header + table.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+    atomic_write(path, header + table.to_csv(index=False, lineterminator="\n"))
 
 
 @dataclass(frozen=True, eq=False)

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tradetalks._atomic import atomic_write
 from tradetalks.baseline import Baseline
 from tradetalks.data.paths import dataset_dir
 from tradetalks.errors import DataError
@@ -109,7 +110,7 @@ def write_table(data_dir: str | Path | None = None) -> Path:
     for r in rows:
         w.writerow([r[0], r[1], f"{r[2]:.12g}", f"{r[3]:.12g}"])
     out = Path(__file__).resolve().parent / "tables"
-    (out / TABLE).write_text(buf.getvalue(), encoding="utf-8")
+    atomic_write(out / TABLE, buf.getvalue())
     manifest = {
         "source": SOURCE,
         "raw_files": {"validation/ossa2014/results/DATA.mat": sha},
@@ -118,7 +119,7 @@ def write_table(data_dir: str | Path | None = None) -> Path:
         "table_sha256": hashlib.sha256(buf.getvalue().encode()).hexdigest(),
         "industry_to_icio": {k: list(v) for k, v in OSSA_TO_ICIO.items()},
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    atomic_write(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return out / TABLE
 
 

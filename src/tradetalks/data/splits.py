@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from tradetalks._atomic import atomic_write
 from tradetalks.baseline import CLOSE_RTOL, Baseline, FloatArray
 from tradetalks.data import product_tables as pt
 from tradetalks.data.products import PRODUCTS, ProductSpec, product
@@ -352,10 +353,8 @@ def build_tables(data_dir: str | Path | None = None, out: Path | None = None) ->
     manifest = describe(rows, figures, economies, extra, hashlib.sha256(text.encode("utf-8")).hexdigest())
     target = out or tables_dir()
     target.mkdir(parents=True, exist_ok=True)
-    (target / pt.TABLE_FILE).write_text(text, encoding="utf-8")
-    (target / pt.MANIFEST_FILE).write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=True) + "\n", encoding="utf-8"
-    )
+    atomic_write(target / pt.TABLE_FILE, text)
+    atomic_write(target / pt.MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=True) + "\n")
     pt.load_table.cache_clear()
     log.info("wrote %s (%d rows)", target / pt.TABLE_FILE, len(rows))
     return target

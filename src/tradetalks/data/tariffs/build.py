@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from tradetalks._atomic import atomic_write
 from tradetalks.data import hs as hsmod
 from tradetalks.data.catalog import load as load_shipped
 from tradetalks.data.concordance import ICIO_SECTORS
@@ -321,14 +322,15 @@ def write_schedule(
     """Write ``schedule.npz``, ``manifest.json`` and ``averages.csv`` (deterministic bytes)."""
     out.mkdir(parents=True, exist_ok=True)
     data = npz_bytes(arrays)
-    (out / "schedule.npz").write_bytes(data)
+    atomic_write(out / "schedule.npz", data)
     full = dict(manifest)
     full["schedule_sha256"] = hashlib.sha256(data).hexdigest()
     full["averages_sha256"] = hashlib.sha256(
         averages.to_csv(index=False, lineterminator="\n").encode()
     ).hexdigest()
-    (out / "manifest.json").write_text(json.dumps(full, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    (out / "averages.csv").write_text(averages.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+    atomic_write(out / "averages.csv", averages.to_csv(index=False, lineterminator="\n"))
+    # the manifest last: it names the sha256 of the others
+    atomic_write(out / "manifest.json", json.dumps(full, indent=1, sort_keys=True) + "\n")
     return out
 
 
