@@ -129,3 +129,111 @@ def test_curvature_scale_tracks_the_hessian_diagonal():
     ]
     ratio = -diag[big] / s[big] ** 2
     assert np.all((ratio > 0.25) & (ratio < 4.0)), ratio
+
+
+def _sensitivity_system(eq, dirs, dense=True):
+    """``(fp, z, T_p)`` of a solved equilibrium along policy directions, and the dense ``I - T_z``
+    (with ``dense``)."""
+    from tradetalks.model.sensitivity import direction_maps, state_jacobian
+
+    base, shocks = eq.baseline, eq.shocks
+    fp = fixed_point_map(base, shocks)
+    z = np.asarray(eq.state)
+    t_p = np.zeros((z.size, len(dirs)))
+    for start, m in direction_maps(fp, base, shocks, dirs):
+        k = m.sys.batch_size
+        t_p[:, start : start + k] = (
+            np.imag(m(np.broadcast_to(z.astype(np.complex128), (k, z.size)))[0]) / STEP
+        ).T
+    return fp, z, t_p, np.eye(z.size) - state_jacobian(fp, z) if dense else None
+
+
+def test_block_gcr_recycles_its_spaces_and_solves_to_its_tolerance(world):
+    """Block GCR against a dense solve at two nearby states (an optimiser's step apart): the
+    second, preconditioned by the first's search space and started from its solution, needs
+    markedly fewer products for the same accuracy."""
+    from tradetalks.model.krylov import RecycledKrylov
+    from tradetalks.model.sensitivity import _jvp
+
+    b, eq, dirs, _ = world
+    dirs = dirs[:10]  # the US's tariffs on China in ten sectors
+    krylov = RecycledKrylov(tol=1e-9)
+    moved = np.array(eq.shocks.tariff_levels(b))
+    moved[b.region_index("USA"), b.region_index("CHN"), :] += 0.005
+    eq2 = solve_equilibrium(b, Shocks(tariffs=moved, export_taxes=eq.shocks.export_taxes))
+    products, previous = [], None
+    for e in (eq, eq2):
+        fp, z, t_p, dense = _sensitivity_system(e, dirs)
+        before = krylov.products
+        x = krylov.solve(lambda p, fp=fp, z=z: p - _jvp(fp, z, p), t_p, previous)
+        products.append(krylov.products - before)
+        exact = np.linalg.solve(dense, t_p)
+        assert np.abs(dense @ x - t_p).max() <= 1e-9 * np.abs(t_p).max()
+        np.testing.assert_allclose(x, exact, rtol=0, atol=1e-8 * np.abs(exact).max())
+        previous = x
+    assert krylov.kept_columns > 0
+    assert products[1] < 0.65 * products[0], products  # 189 against 324 when written
+
+
+def test_large_system_sensitivities_give_the_direction_solve_gradients(world, monkeypatch):
+    """The path of systems above DENSE_MAX (block GCR with recycled spaces) gives the gradients of
+    one dense solve per direction system to 1e-8, at a first state and a nearby second one."""
+    import tradetalks.model.sensitivity as sens
+
+    b, eq, dirs, objs = world
+    monkeypatch.setattr(sens, "DENSE_MAX", 1)
+    solver = SensitivitySolver()
+    moved = np.array(eq.shocks.tariff_levels(b))
+    moved[b.region_index("USA"), b.region_index("CHN"), :] += 0.03
+    eq2 = solve_equilibrium(b, Shocks(tariffs=moved, export_taxes=eq.shocks.export_taxes))
+    for e in (eq, eq2):
+        _, grads = objective_gradients(e, dirs, objs, solver)
+        plain = _plain_gradients(e, dirs, objs)
+        np.testing.assert_allclose(grads, plain, rtol=1e-8, atol=1e-8 * np.abs(plain).max())
+    assert solver.factorisations == 0 and solver._krylov.kept_columns > 0
+
+
+def test_stalled_block_gcr_falls_back_to_the_anderson_iteration(world, monkeypatch):
+    """With room for one block only, block GCR gives up (None) and the sensitivities still come
+    right, from the Anderson iteration."""
+    import tradetalks.model.sensitivity as sens
+    from tradetalks.model.krylov import RecycledKrylov
+    from tradetalks.model.sensitivity import _jvp
+
+    _, eq, dirs, objs = world
+    dirs = dirs[:10]
+    fp, z, t_p, _ = _sensitivity_system(eq, dirs, dense=False)
+    assert RecycledKrylov(max_blocks=1).solve(lambda p: p - _jvp(fp, z, p), t_p) is None
+    monkeypatch.setattr(sens, "DENSE_MAX", 1)
+    solver = SensitivitySolver()
+    solver._krylov = RecycledKrylov(solver.tol, max_blocks=1)
+    _, grads = objective_gradients(eq, dirs, objs, solver)
+    plain = _plain_gradients(eq, dirs, objs)
+    np.testing.assert_allclose(grads, plain, rtol=1e-7, atol=1e-8 * np.abs(plain).max())
+
+
+def test_optimal_tariffs_on_the_large_system_path_equal_the_dense_path(monkeypatch):
+    """The US's optimal tariffs on China (eight goods sectors) with the sensitivities of large
+    systems (block GCR) are the dense path's to 1e-6, and the first-order conditions hold there."""
+    import tradetalks.model.sensitivity as sens
+
+    b = load("default")
+    sectors = b.goods_sectors()[:8]
+    dense = optimal_tariffs(b, Government("USA"), ["CHN"], sectors=sectors)
+    monkeypatch.setattr(sens, "DENSE_MAX", 1)
+    large = optimal_tariffs(b, Government("USA"), ["CHN"], sectors=sectors)
+    np.testing.assert_allclose(large.rates, dense.rates, atol=1e-6)
+    assert large.objective == pytest.approx(dense.objective, rel=1e-9)
+    policy = TariffPolicy.of(b, "USA", ["CHN"], sectors=sectors)
+    base = Shocks(tariffs=np.array(b.tariffs))
+    oracle = ObjectiveOracle(
+        b,
+        lambda x: policy.shocks_with(b, base, x),
+        policy.directions(b.flows.shape),
+        [Government("USA").objective(b)],
+    )
+    grad = SCALE * oracle(np.asarray(large.rates))[1][0]
+    interior = (np.asarray(large.rates) > 1e-9) & np.asarray(large.traded)
+    assert interior.sum() >= 6
+    # what optimal_tariffs accepts: gtol (1e-3), or 100 gtol at the solves' noise floor
+    assert np.abs(grad[interior]).max() <= 100 * OptimizerOptions().gtol

@@ -281,7 +281,9 @@ def optimal_tariffs(
         return -SCALE * float(val[0]), -SCALE * grad[0] / s
 
     x0 = policy.current(baseline, base_shocks) if start is None else np.asarray(start, dtype=np.float64)
-    v0 = -value_and_grad(x0 * s)[0] / SCALE
+    y0 = np.clip(x0, 0.0, upper) * s
+    # at the optimiser's own first point when the start is within the bounds (one solve, not two)
+    v0 = -value_and_grad(y0 if np.array_equal(np.clip(x0, 0.0, upper), x0) else x0 * s)[0] / SCALE
     report = progress or no_progress
     done = [0]
     task = f"optimal {'tariffs' if tax == 'import' else 'export taxes'} of {government.region}"
@@ -292,7 +294,7 @@ def optimal_tariffs(
 
     out = scipy.optimize.minimize(
         value_and_grad,
-        np.clip(x0, 0.0, upper) * s,
+        y0,
         jac=True,
         method="L-BFGS-B",
         bounds=[(0.0, upper * sk) for sk in s],
@@ -316,7 +318,14 @@ def optimal_tariffs(
     if reuse is not None:
         reuse.state = np.asarray(eq.state)
     sectors = policy.labels(baseline)
-    log.debug("optimal tariffs of %s: %d iterations, %s", government.region, out.nit, out.message)
+    log.debug(
+        "optimal tariffs of %s: %d iterations, %s; largest projected gradient %.2e (tolerance %.0e)",
+        government.region,
+        out.nit,
+        out.message,
+        float(np.max(grad_x)),
+        gtol,
+    )
     partner_names = tuple(baseline.regions[i] for i in policy.partners)
     return OptimalTariffs(
         region=government.region,

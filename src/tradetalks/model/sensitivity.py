@@ -16,6 +16,7 @@ re-solves in the tests. See docs/model.md, section 6 (eqs. 6.1-6.3).
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -28,6 +29,7 @@ from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError
 from tradetalks.model.equilibrium import Delta, Evaluation, System
 from tradetalks.model.fixed_point import FixedPointMap
+from tradetalks.model.krylov import RecycledKrylov
 from tradetalks.model.shocks import Shocks
 from tradetalks.model.solver import Equilibrium, SolverOptions
 from tradetalks.model.system import build_system
@@ -35,6 +37,7 @@ from tradetalks.model.system import build_system
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
 STEP = 1e-30
+log = logging.getLogger(__name__)
 
 
 def fixed_point_map(baseline: Baseline, shocks: Shocks) -> FixedPointMap:
@@ -180,8 +183,10 @@ class SensitivitySolver:
     built and refine each new solve against the current Jacobian, ``X += LU^-1 (rhs - (I - T_z) X)``
     with ``T_z X`` by one batched complex step: exact to ``tol`` at the current state, whatever
     the state of the factors. When refinement does not contract fast enough the factors are
-    rebuilt. Large systems (above :data:`DENSE_MAX`) run the batched Anderson iteration of
-    :func:`state_sensitivity` from the previous solution.
+    rebuilt. Large systems (above :data:`DENSE_MAX`) run a block GCR iteration preconditioned by
+    the search spaces of the earlier solves (:class:`~tradetalks.model.krylov.RecycledKrylov`),
+    from the previous solution; if it stalls, the batched Anderson iteration of
+    :func:`state_sensitivity`.
     """
 
     def __init__(self, tol: float = 1e-8, max_refine: int = 8) -> None:
@@ -189,6 +194,7 @@ class SensitivitySolver:
         self.max_refine = max_refine
         self._lu: tuple[FloatArray, NDArray[np.int32]] | None = None
         self._x: FloatArray | None = None
+        self._krylov = RecycledKrylov(tol)
         self.factorisations = 0
         self.refinements = 0
 
@@ -204,9 +210,14 @@ class SensitivitySolver:
     def _solve(self, fp: FixedPointMap, z: FloatArray, rhs: FloatArray) -> FloatArray:
         dim = z.size
         if dim > DENSE_MAX:
-            # warm start from the last solution (the sensitivities move little between nearby states)
+            # block GCR preconditioned by the search spaces of the earlier solves, with the last
+            # solution as its first directions (the sensitivities move little between nearby states)
             x0 = self._x if self._x is not None and self._x.shape == rhs.shape else None
-            warm = _anderson_linear(fp, z, rhs, self.tol, memory=20, x0=x0)
+            warm = self._krylov.solve(lambda p: p - _jvp(fp, z, p), rhs, x0)
+            if warm is None:
+                # what the block iteration replaced: batched Anderson from the last solution, GMRES
+                log.debug("sensitivity: block GCR stalled, solving by Anderson iteration instead")
+                warm = _anderson_linear(fp, z, rhs, self.tol, memory=20, x0=x0)
             solved = state_sensitivity(fp, z, rhs) if warm is None else warm
             self._x = solved
             return solved
@@ -456,8 +467,13 @@ class ObjectiveOracle:
         if key not in self._cache:
             from tradetalks.model.solver import solve_equilibrium
 
-            eq = solve_equilibrium(self.baseline, self.shocks_at(x), self.solver_options, start=self._state)
-            self._state = np.asarray(eq.state)
-            values, grads = objective_gradients(eq, self.directions, self.objectives, self.sensitivity)
+            # one BLAS thread: the products here are small (sector blocks of N x N), and threads
+            # lose several times over when the other cores are busy (as in SensitivitySolver.solve)
+            with threadpool_limits(limits=1, user_api="blas"):
+                eq = solve_equilibrium(
+                    self.baseline, self.shocks_at(x), self.solver_options, start=self._state
+                )
+                self._state = np.asarray(eq.state)
+                values, grads = objective_gradients(eq, self.directions, self.objectives, self.sensitivity)
             self._cache[key] = (values, grads, eq)
         return self._cache[key]
