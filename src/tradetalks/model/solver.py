@@ -9,7 +9,11 @@ wage elasticity of labour demand). The fixed point is found by Anderson accelera
 multisecant quasi-Newton method (see :mod:`tradetalks.model.anderson`); it typically needs
 tens of passes where the paper's nested algorithm needs thousands (``bench/bench_solver.py``).
 
-The solver never returns an unconverged answer: it raises :class:`ConvergenceError`.
+The solver never returns an unconverged answer: it raises :class:`ConvergenceError`. Before
+solving it checks that the shocks leave an equilibrium under the closure in use and raises
+:class:`~tradetalks.errors.InfeasibleError`, saying why and what has one, when they do not; when
+a direct solve of an extreme shock fails it applies the shock in steps from the baseline
+(:mod:`tradetalks.model.feasibility`).
 See docs/model.md, section 3 (the equations it solves: section 2).
 """
 
@@ -20,7 +24,6 @@ import logging
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,66 +32,16 @@ from tradetalks.baseline import Baseline
 from tradetalks.errors import ConvergenceError, OptionsError
 from tradetalks.model.anderson import anderson
 from tradetalks.model.equilibrium import Evaluation, System, trade_flows, trade_shares
+from tradetalks.model.feasibility import MIN_PATH_ITER, check_structure, continue_shock
 from tradetalks.model.fixed_point import FixedPointMap
 from tradetalks.model.shocks import Shocks
+from tradetalks.model.solver_options import CLOSURES as CLOSURES
+from tradetalks.model.solver_options import METHODS as METHODS
+from tradetalks.model.solver_options import SolverOptions as SolverOptions
 from tradetalks.model.system import build_system
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
-
-CLOSURES = ("fixed", "balanced")
-METHODS = ("anderson", "damped")
-
-
-@dataclass(frozen=True)
-class SolverOptions:
-    """Options of the equilibrium solver, validated on construction.
-
-    Parameters
-    ----------
-    closure : {"fixed", "balanced"}
-        ``fixed``: trade deficits held at their baseline values in units of world value added
-        (the numeraire). ``balanced``: first solve the baseline with zero deficits (as Ossa 2014
-        and the NAFTA numbers of Caliendo-Parro 2015 do), then apply the shocks from there; the
-        result's ``baseline`` is that zero-deficit world (docs/model.md, section 2.4).
-    tol : float
-        Largest absolute residual accepted, in log points for prices and wages and relative
-        units for spending.
-    max_iter : int
-        Maximum number of passes through the equilibrium conditions.
-    memory : int
-        Anderson memory (number of secant pairs).
-    method : {"anderson", "damped"}
-        ``damped`` is plain damped fixed-point iteration (slow; for diagnostics).
-    floor_tol : float
-        In ill-conditioned worlds (near-Leontief nests, binding capacities, prices up a hundredfold)
-        the equations' own rounding noise can exceed ``tol``. When the iteration stalls for 200
-        passes with its best residual at most ``floor_tol``, that point is the solution and its
-        residual is what the result reports (docs/model.md, section 3.3).
-    """
-
-    closure: Literal["fixed", "balanced"] = "fixed"
-    tol: float = 1e-11
-    max_iter: int = 3000
-    memory: int = 8
-    method: Literal["anderson", "damped"] = "anderson"
-    floor_tol: float = 1e-9
-
-    def __post_init__(self) -> None:
-        if self.closure not in CLOSURES:
-            raise OptionsError(f"SolverOptions.closure={self.closure!r}; allowed: {', '.join(CLOSURES)}")
-        if self.method not in METHODS:
-            raise OptionsError(f"SolverOptions.method={self.method!r}; allowed: {', '.join(METHODS)}")
-        if not (0 < self.tol < 1e-3):
-            raise OptionsError(f"SolverOptions.tol={self.tol!r}; allowed: 0 < tol < 1e-3")
-        if not (self.tol <= self.floor_tol < 1e-3):
-            raise OptionsError(
-                f"SolverOptions.floor_tol={self.floor_tol!r}; allowed: tol <= floor_tol < 1e-3"
-            )
-        if self.max_iter < 1:
-            raise OptionsError(f"SolverOptions.max_iter={self.max_iter!r}; allowed: a positive integer")
-        if not (1 <= self.memory <= 50):
-            raise OptionsError(f"SolverOptions.memory={self.memory!r}; allowed: 1..50")
 
 
 @dataclass(frozen=True)
@@ -168,27 +121,42 @@ def solve_equilibrium(
     ------
     ShockError
         The shocks do not fit the baseline.
+    InfeasibleError
+        The shocks leave no equilibrium under the closure in use (a region that can no longer
+        export with a surplus to earn, a good with every source closed, an income that a fixed
+        deficit would drive negative); the message names the regions and says what has one
+        (docs/model.md, section 3.3; :mod:`tradetalks.model.feasibility`).
     ConvergenceError
-        The residual did not fall below ``options.tol`` within ``options.max_iter`` passes.
+        The residual did not fall below ``options.tol`` within ``options.max_iter`` passes, nor
+        along a path that applies the shock in steps from the baseline.
     """
     opts = options or SolverOptions()
     t0 = time.perf_counter()
+    target = build_system(baseline, shocks)
+    check_structure(baseline, target, opts.closure)
     hard = [ci.sigma for ci in shocks.critical_inputs if ci.sigma < 1.0]
     first_try = opts if not hard else dataclasses.replace(opts, max_iter=min(opts.max_iter, FIRST_TRY))
-    fp, z, iters, resid, ok = _fixed_point(baseline, shocks, first_try, start)
+    fp, z, iters, resid, ok = _run(baseline, target, first_try, start)
     method: str = opts.method
     if not ok and hard:
         fp, z, iters, resid = _continuation(baseline, shocks, opts, start, iters)
         ok, method = True, f"{opts.method}+continuation"
-    seconds = time.perf_counter() - t0
+    if not ok and opts.max_iter >= MIN_PATH_ITER:
+        _explain_unmet_shifts(fp, z, shocks, iters, resid)
+        # extreme shocks: apply the shock in steps from the baseline (or say why no equilibrium)
+        base = build_system(baseline, Shocks(deficits=shocks.deficits))
+        fp, z, iters, resid = continue_shock(baseline, base, target, opts, _run, iters, opts.closure)
+        ok, method = True, f"{opts.method}+shock-continuation"
     if not ok:
         _explain_unmet_shifts(fp, z, shocks, iters, resid)
         raise ConvergenceError(
             f"equilibrium solver ({opts.method}) did not converge on baseline {baseline.name!r}: "
-            f"residual {resid:.3e} > tol {opts.tol:.1e} after {iters} iterations",
+            f"residual {resid:.3e} > tol {opts.tol:.1e} after {iters} iterations; try a larger max_iter "
+            f"(at least {MIN_PATH_ITER} also applies the shock in steps when a direct solve fails)",
             iterations=iters,
             residual=float(resid),
         )
+    seconds = time.perf_counter() - t0
     sys = fp.sys
     log_w, log_P, x_rel, _ = fp.unpack(z)
     ev = fp.evaluate(z)
@@ -225,7 +193,19 @@ def _fixed_point(
     baseline: Baseline, shocks: Shocks, opts: SolverOptions, start: FloatArray | None
 ) -> tuple[FixedPointMap, FloatArray, int, float, bool]:
     """One run of the accelerated fixed point: ``(map, state, iterations, residual, converged)``."""
-    fp = FixedPointMap.build(baseline, build_system(baseline, shocks))
+    return _run(baseline, build_system(baseline, shocks), opts, start)
+
+
+def _run(
+    baseline: Baseline,
+    sys: System,
+    opts: SolverOptions,
+    start: FloatArray | None,
+    nu: FloatArray | None = None,
+) -> tuple[FixedPointMap, FloatArray, int, float, bool]:
+    """The accelerated fixed point of ``sys``, from ``start`` (else the baseline), with wage steps
+    ``nu`` (else those at the baseline state, :func:`tradetalks.model.fixed_point.wage_step`)."""
+    fp = FixedPointMap.build(baseline, sys, nu)
 
     def step(z: FloatArray) -> tuple[FloatArray, float]:
         tz, err = fp(z)
@@ -239,7 +219,7 @@ def _fixed_point(
     memory = opts.memory if opts.method == "anderson" else 0
     if memory:
         # a far-off trial state may overflow; its residual is then infinite and Anderson backs off
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             out = anderson(
                 step, z0, tol=opts.tol, max_iter=opts.max_iter, memory=memory, floor_tol=opts.floor_tol
             )

@@ -20,6 +20,7 @@ from tradetalks.baseline import Baseline
 from tradetalks.data.households import households
 from tradetalks.errors import OptionsError
 from tradetalks.model import Equilibrium, SolverInfo, SolverOptions, WelfareDecomposition, decompose
+from tradetalks.results import checks
 from tradetalks.results import headline as hl
 from tradetalks.results.common import (
     Provenance,
@@ -69,6 +70,12 @@ class Result:
     source: Baseline
     closure: str
     solver_options: SolverOptions | None = None
+
+    def __post_init__(self) -> None:
+        # nothing non-finite or negative reaches a result (:mod:`tradetalks.results.checks`)
+        object.__setattr__(self, "equilibrium", checks.check_equilibrium(self.equilibrium))
+        hats = ("price_index_hat", "welfare_hat", "real_wage_hat")
+        checks.check_outputs(self.equilibrium, {name: getattr(self, name) for name in hats})
 
     @cached_property
     def provenance(self) -> Provenance:
