@@ -305,7 +305,7 @@ def test_serve_warns_off_loopback_and_prints_the_url(monkeypatch, tmp_path, capl
     assert args.host == "127.0.0.1"
     with caplog.at_level(logging.WARNING):
         commands.HANDLERS["serve"](args)
-    assert calls[-1] == {"host": "127.0.0.1", "port": 8123, "log_level": "warning"}
+    assert calls[-1] == {"host": "127.0.0.1", "port": 8123, "log_level": "warning", "timeout_keep_alive": 30}
     assert "http://127.0.0.1:8123/" in capsys.readouterr().out
     assert not caplog.records
     args = commands.parser().parse_args(["serve", "--host", "0.0.0.0", "--results", str(tmp_path / "r")])

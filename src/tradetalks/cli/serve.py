@@ -8,23 +8,31 @@ import logging
 import webbrowser
 from pathlib import Path
 
+from tradetalks.cli.options import _non_negative, _positive
+
 log = logging.getLogger(__name__)
 
 #: Folder of the dashboard's jobs by default (relative to the working directory).
 DEFAULT_RESULTS = "tradetalks-results"
+#: Seconds an idle keep-alive connection is kept open. uvicorn's default of 5 s closes the
+#: connection of a client that is busy for a moment, racing the request it sends next (the
+#: client then sees the connection dropped without an answer).
+KEEP_ALIVE_S = 30
 
 
-def _positive(text: str) -> int:
+def _seconds(text: str) -> float:
+    """An argument type: a finite number of seconds > 0 (``--run-timeout``)."""
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: allowed: a whole number >= 1")
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: allowed: a number of seconds > 0")
     return value
 
 
 def _port(text: str) -> int:
+    """An argument type: a TCP port number 0-65535 (``--port``)."""
     try:
         value = int(text)
     except ValueError:
@@ -52,6 +60,24 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help=f"folder of the jobs and their results (default: ./{DEFAULT_RESULTS})",
     )
     p.add_argument("--workers", type=_positive, default=1, help="jobs solved at the same time (1)")
+    p.add_argument(
+        "--max-jobs",
+        type=_non_negative,
+        default=16,
+        help="most jobs queued or running at a time; more are refused with 429 (16; 0: read-only)",
+    )
+    p.add_argument(
+        "--max-request-bytes",
+        type=_positive,
+        default=1_000_000,
+        help="largest request body accepted; larger ones are refused with 413 (1000000)",
+    )
+    p.add_argument(
+        "--run-timeout",
+        type=_seconds,
+        default=600.0,
+        help="seconds a job may run before it is stopped and marked failed (600)",
+    )
     p.add_argument("--open", action="store_true", help="open the dashboard in the web browser")
 
 
@@ -66,11 +92,13 @@ def is_loopback(host: str) -> bool:
 
 
 def url_of(host: str, port: int) -> str:
+    """The dashboard's address when served on ``host`` and ``port``."""
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     return f"http://{shown}:{port}/"
 
 
 def cmd_serve(args: argparse.Namespace) -> str:
+    """Serve the dashboard until stopped; warns when the address is not a loopback one."""
     import uvicorn
 
     from tradetalks.web import create_app
@@ -84,11 +112,18 @@ def cmd_serve(args: argparse.Namespace) -> str:
             args.host,
         )
     results = Path(args.results)
-    app = create_app(results, workers=args.workers, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+    app = create_app(
+        results,
+        workers=args.workers,
+        max_jobs=args.max_jobs,
+        max_request_bytes=args.max_request_bytes,
+        run_timeout_s=args.run_timeout,
+        allowed_hosts=LOOPBACK_HOSTS if loopback else None,
+    )
     url = url_of(args.host, args.port)
     if not getattr(args, "quiet", False):
         print(f"tradetalks dashboard at {url} (results in {results}; Ctrl+C stops it)", flush=True)
     if args.open:
         webbrowser.open(url)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_keep_alive=KEEP_ALIVE_S)
     return "tradetalks dashboard stopped"

@@ -8,7 +8,15 @@ progress they report on a multiprocessing queue into the job's state, kills a jo
 its time limit and marks a job whose process died without a word as failed. Job states are
 written to ``job.json`` as they change, so a restarted server lists the jobs it finished before.
 
-Job ids are 16 random hexadecimal digits (:data:`JOB_ID`); nothing else names a folder.
+Job ids are 16 random hexadecimal digits (:data:`JOB_ID`); nothing else names a folder. At most
+``max_active`` jobs are queued or running at a time: :meth:`JobManager.submit` refuses more.
+
+Nothing a user sends is ever unpickled. A request body is parsed as JSON and validated
+(:mod:`tradetalks.web.models`) before it becomes a job; the job's process receives it from the
+server (multiprocessing pickles the arguments the server itself built) and reports back on the
+queue as JSON text only (:func:`tradetalks.web.worker.child_main`), which the server reads with
+:func:`json.loads`; the files of a finished job are JSON, HTML, parquet, csv, xlsx and zip, served
+as bytes and never loaded back except ``result.json`` (JSON) and ``job.json`` (JSON).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from tradetalks.web.models import JobInfo
 from tradetalks.web.worker import child_main
 
 log = logging.getLogger(__name__)
@@ -86,13 +95,19 @@ class JobManager:
         Jobs solved at the same time (each in its own process).
     timeout_s : float
         A job still running after this many seconds is killed and marked failed.
+    max_active : int, optional
+        Most jobs queued or running at a time (:meth:`submit` refuses more; 0 refuses every
+        job); None: no limit.
     """
 
-    def __init__(self, root: Path, *, workers: int = 1, timeout_s: float = 600.0) -> None:
+    def __init__(
+        self, root: Path, *, workers: int = 1, timeout_s: float = 600.0, max_active: int | None = None
+    ) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.workers = workers
         self.timeout_s = timeout_s
+        self.max_active = max_active
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._pending: deque[str] = deque()
@@ -106,14 +121,24 @@ class JobManager:
     # -- state -------------------------------------------------------------------------------
 
     def _load_existing(self) -> None:
-        """Jobs of an earlier server: finished ones as they were, unfinished ones failed."""
+        """Jobs of an earlier server: finished ones as they were, unfinished ones failed.
+
+        Only a real folder of the results named by a job id is read, and only a job file that
+        names that same id and is a sound :class:`~tradetalks.web.models.JobInfo` (a known kind
+        and status, a progress 0-1, ...); anything else is skipped with a warning.
+        """
+        root = self.root.resolve()
         for f in sorted(self.root.glob(f"*/{JOB_FILE}")):
-            if not valid_id(f.parent.name):
+            if not valid_id(f.parent.name) or f.parent.is_symlink() or f.parent.resolve().parent != root:
                 continue
             try:
                 data = json.loads(f.read_text(encoding="utf-8"))
                 job = Job(**data)
+                JobInfo.model_validate(job.to_dict())  # what the API will show of it
+                sound = job.id == f.parent.name
             except (OSError, ValueError, TypeError):
+                sound = False
+            if not sound:
                 log.warning("ignoring unreadable job file %s", f)
                 continue
             if job.status not in ("done", "failed"):
@@ -154,25 +179,38 @@ class JobManager:
 
     # -- running -------------------------------------------------------------------------------
 
-    def submit(self, kind: str, request: Mapping[str, Any], title: str = "") -> Job:
-        """Queue a job (``kind`` ``run`` or ``deals``) and return it at once."""
+    def active(self) -> int:
+        """Jobs queued or running now."""
+        with self._lock:
+            return sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))
+
+    def submit(self, kind: str, request: Mapping[str, Any], title: str = "") -> Job | None:
+        """Queue a job (``kind`` ``run`` or ``deals``) and return it at once.
+
+        Returns None, queuing nothing, when ``max_active`` jobs are already queued or running.
+        """
         self._ensure_started()
         job_id = secrets.token_hex(8)
         job = Job(id=job_id, kind=kind, request=dict(request), title=title)
+        with self._lock:
+            busy = sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))
+            if self.max_active is not None and busy >= self.max_active:
+                return None
+            self._jobs[job_id] = job  # holds its place in the limit while its folder is written
         (self.root / job_id).mkdir()
         self._save(job)
         with self._lock:
-            self._jobs[job_id] = job
             self._pending.append(job_id)
         return job
 
     def start(self) -> None:
-        """Start the monitor thread and the fork server (on the first job at the latest)."""
+        """Start the monitor thread and the fork server (on the first job at the latest; never when
+        ``max_active`` is 0)."""
         self._ensure_started()
 
     def _ensure_started(self) -> None:
         with self._lock:
-            if self._thread is not None:
+            if self._thread is not None or self.max_active == 0:  # none started, or none ever will be
                 return
             self._ctx = _context()
             if self._ctx.get_start_method() == "forkserver":
@@ -205,8 +243,15 @@ class JobManager:
             except queue.Empty:
                 return
 
-    def _handle(self, item: tuple[str, str, Any]) -> None:
-        job_id, event, payload = item
+    def _handle(self, item: Any) -> None:
+        """Apply one report of a job's process: JSON text ``[job id, event, payload]``."""
+        try:
+            job_id, event, payload = json.loads(item)
+        except (TypeError, ValueError):
+            log.warning("ignoring a malformed report of a job's process: %.200r", item)
+            return
+        if not (isinstance(job_id, str) and valid_id(job_id)):
+            return
         if event == "progress":
             fraction, message = payload
             self._update(job_id, save=False, progress=float(fraction), message=str(message))
@@ -217,7 +262,8 @@ class JobManager:
                 progress=1.0,
                 message="done",
                 finished=time.time(),
-                title=str(payload.get("title", "")) or (self.get(job_id) or Job("", "", {})).title,
+                title=str(payload.get("title", "") if isinstance(payload, dict) else "")
+                or (self.get(job_id) or Job("", "", {})).title,
             )
         elif event == "failed":
             self._update(job_id, status="failed", message="failed", error=str(payload), finished=time.time())

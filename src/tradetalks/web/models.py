@@ -8,9 +8,11 @@ shipped baselines and built-in scenario and deal-space names (or a scenario tabl
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -28,6 +30,38 @@ from tradetalks.scenarios import builtin_names, load_scenario, parse_scenario
 MAX_DRAWS = 500
 #: ``date`` value for the data year's own tariffs.
 DATA_DATE = "data"
+#: A job id as the API names it (16 lowercase hexadecimal digits).
+JOB_ID_PATTERN = r"^[0-9a-f]{16}$"
+#: Deepest nesting of a scenario table sent to the API (a real one nests 4 levels).
+MAX_DEPTH = 12
+
+log = logging.getLogger(__name__)
+
+
+def _plain_table(value: Any, depth: int = 0) -> None:
+    """Refuse a table nested deeper than :data:`MAX_DEPTH` or holding a number that is not finite."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"scenario: nested deeper than {MAX_DEPTH} levels; allowed: a scenario table")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"scenario: the number {value!r} is not finite; allowed: finite numbers")
+    if isinstance(value, Mapping):
+        for v in value.values():
+            _plain_table(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _plain_table(v, depth + 1)
+
+
+def _parsed(table: Mapping[str, Any]) -> Any:
+    """The table parsed into a Scenario; any error as a ValueError naming the scenario."""
+    _plain_table(table)
+    try:
+        return parse_scenario(table, "scenario")
+    except TradetalksError as exc:
+        raise ValueError(" ".join(str(exc).split())) from None
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:  # a table of the wrong shape
+        log.info("scenario table refused: %s: %s", type(exc).__name__, exc)
+        raise ValueError(f"scenario: not a valid scenario table ({type(exc).__name__}: {exc})") from None
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...] | list[str]) -> str:
@@ -68,6 +102,10 @@ class _Options(BaseModel):
             resolve_date(v)
         except TradetalksError as exc:
             raise ValueError(" ".join(str(exc).split())) from None
+        except (TypeError, ValueError, OverflowError) as exc:  # a date of the wrong form
+            raise ValueError(
+                f"date={v!r}: not a date YYYY-MM-DD, a preset or {DATA_DATE!r} ({exc})"
+            ) from None
         return v
 
     @field_validator("horizon")
@@ -102,10 +140,7 @@ class RunRequest(_Options):
     def _scenario(cls, v: str | dict[str, Any]) -> str | dict[str, Any]:
         if isinstance(v, str):
             return _one_of("scenario", v, builtin_names())
-        try:
-            parse_scenario(v, "scenario")
-        except TradetalksError as exc:
-            raise ValueError(" ".join(str(exc).split())) from None
+        _parsed(v)
         return v
 
     @field_validator("alongside")
@@ -115,11 +150,8 @@ class RunRequest(_Options):
 
     def title(self) -> str:
         """The scenario's title (its name when it has none)."""
-        if isinstance(self.scenario, str):
-            sc = load_scenario(self.scenario)
-        else:
-            sc = parse_scenario(self.scenario, "scenario")
-        return sc.title or sc.name
+        sc = load_scenario(self.scenario) if isinstance(self.scenario, str) else _parsed(self.scenario)
+        return str(sc.title or sc.name)
 
 
 class DealsRequest(_Options):
@@ -131,6 +163,28 @@ class DealsRequest(_Options):
     @classmethod
     def _space(cls, v: str) -> str:
         return _one_of("space", v, builtin_deal_spaces())
+
+
+class ErrorDetail(BaseModel):
+    """A refused request: ``detail`` says which field, header or limit, and what is allowed."""
+
+    detail: str
+
+
+class JobInfo(BaseModel):
+    """A job as the API shows it (``GET /api/jobs/{job_id}``)."""
+
+    id: str = Field(pattern=JOB_ID_PATTERN, description="16 hexadecimal digits")
+    kind: Literal["run", "deals"]
+    request: dict[str, Any] = Field(description="the request's body, as validated")
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float = Field(ge=0.0, le=1.0)
+    message: str
+    error: str | None = Field(description="why the job failed (None unless failed)")
+    title: str
+    created: float = Field(description="seconds since the epoch")
+    started: float | None
+    finished: float | None
 
 
 @lru_cache(maxsize=1)

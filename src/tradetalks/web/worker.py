@@ -6,8 +6,9 @@ self-contained report), ``bundle/`` (the result bundle: ``manifest.json`` and ev
 parquet, csv and xlsx) and ``bundle.zip`` (the same folder zipped). Every file is written under a
 temporary name and renamed into place, so that the server never serves half a file.
 
-The process reports ``(job id, event, payload)`` tuples on a queue the server reads: ``progress``
-with ``(fraction, message)``, then ``done`` with a small summary or ``failed`` with the error text.
+The process reports ``[job id, event, payload]`` on a queue the server reads, as JSON text (so
+the server never unpickles anything a job could shape): ``progress`` with ``[fraction, message]``,
+then ``done`` with a small summary or ``failed`` with the error text.
 """
 
 from __future__ import annotations
@@ -151,18 +152,21 @@ def child_main(job_id: str, folder: str, kind: str, request: dict[str, Any], cha
     """Entry point of a job's process: solve, write the files, report ``done`` or ``failed``."""
     here = Path(folder)
 
+    def tell(event: str, payload: Any) -> None:
+        channel.put(json.dumps([job_id, event, payload]))
+
     def report(fraction: float, message: str) -> None:
-        channel.put((job_id, "progress", (min(max(fraction, 0.0), 1.0), message)))
+        tell("progress", [min(max(fraction, 0.0), 1.0), message])
 
     try:
         call = job_call(kind, request)
         result = solve_job(kind, call, report)
         write_artifacts(kind, result, call, here, report)
     except TradetalksError as exc:
-        channel.put((job_id, "failed", " ".join(str(exc).split())))
+        tell("failed", " ".join(str(exc).split()))
         return
     except Exception as exc:  # a job's failure is reported, never raised into the server
         log.exception("job %s failed", job_id)
-        channel.put((job_id, "failed", f"{type(exc).__name__}: {exc}"))
+        tell("failed", f"{type(exc).__name__}: {exc}")
         return
-    channel.put((job_id, "done", _summary(kind, result)))
+    tell("done", _summary(kind, result))
