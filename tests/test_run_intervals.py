@@ -89,7 +89,11 @@ def test_run_refuses_bad_draws() -> None:
 
 
 def _cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+    """The exit status of the command (argparse's refusals exit with 2), its stdout and stderr."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -97,11 +101,11 @@ def _cli(capsys, *argv: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
-        (("--draws", "0"), "--draws=0; allowed: a whole number >= 1"),
-        (("--draws", "-5"), "--draws=-5; allowed: a whole number >= 1"),
+        (("--draws", "0"), "argument --draws: '0': allowed: a whole number >= 1"),
+        (("--draws", "-5"), "argument --draws: '-5': allowed: a whole number >= 1"),
         (("--intervals", "mc"), "--intervals mc needs --draws N"),
         (("--intervals", "delta", "--draws", "3"), "--draws applies to --intervals mc"),
-        (("--seed", "-1", "--draws", "3"), "--seed=-1; allowed: a whole number >= 0"),
+        (("--seed", "-1", "--draws", "3"), "argument --seed: '-1': allowed: a whole number >= 0"),
         (("--vary", "theta", "--draws", "3"), "allowed: trade_elasticity, long_run_response"),
     ],
 )

@@ -78,8 +78,8 @@ def test_levers_apply_in_order(dated):
     [
         ({"all_in_pct": 15, "add_pp": 1}, "exactly one of"),
         ({}, "exactly one of"),
-        ({"all_in_pct": -1}, "'all_in_pct' must be >= 0"),
-        ({"over_mfn_pct": -5}, "'over_mfn_pct' must be >= 0"),
+        ({"all_in_pct": -1}, r"levers\[0\]\.all_in_pct: must be >= 0 \(got -1\)"),
+        ({"over_mfn_pct": -5}, r"levers\[0\]\.over_mfn_pct: must be >= 0 \(got -5\)"),
         ({"scale": -0.1}, "'scale' must be >= 0"),
         ({"scale": float("inf")}, "finite"),
         ({"scale": "half"}, "must be a number"),
@@ -127,3 +127,21 @@ def test_one_sector_code_as_a_string_is_that_sector(base):
     assert TariffChange("USA", ("JPN",), "C22", add_pp=10).sectors == ("C22",)
     with pytest.raises(ScenarioError, match="XYZ"):
         compiled(base, sectors="XYZ", add_pp=10)
+
+
+def test_a_cut_stops_at_zero_in_the_lever_itself(base):
+    """The rule holds however the lever is compiled (a scenario, a deal space, Python)."""
+    from tradetalks.levers import compile_levers
+
+    n, i = base.region_index("USA"), base.region_index("JPN")
+    cut = TariffChange("USA", ("JPN",), "goods", add_pp=-50)
+    t = compile_levers(base, [cut]).tariffs
+    goods = [base.sector_index(s) for s in base.goods_sectors()]
+    before = base.tariffs[n, i, goods]
+    assert before.max() < 0.5  # every rate is below the cut: all go to zero, none below
+    np.testing.assert_array_equal(t[n, i, goods], np.zeros(len(goods)))
+    # a cut smaller than the rate takes exactly its points off
+    small = compile_levers(base, [TariffChange("USA", ("JPN",), "goods", add_pp=-0.1)]).tariffs
+    np.testing.assert_allclose(small[n, i, goods], np.maximum(before - 0.001, 0.0), rtol=0, atol=1e-15)
+    with pytest.raises(ScenarioError, match="'set_pct' must be >= 0, got -20.0; an import subsidy"):
+        TariffChange("USA", ("JPN",), "goods", set_pct=-20)

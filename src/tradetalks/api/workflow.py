@@ -43,6 +43,7 @@ from tradetalks.api.inputs import (
     RegionsLike,
     ScenarioLike,
     baseline_of,
+    check_run_options,
     closed,
     dated,
     deal_space_of,
@@ -130,6 +131,23 @@ def run(
     else from the defaults above (``default`` baseline, ``fixed`` closure, ``long`` horizon, no
     fallout, no draws, seed 0); an argument given always wins.
     """
+    check_run_options(
+        scenario=scenario,
+        baseline=baseline,
+        date=date,
+        elasticities=elasticities,
+        closure=closure,
+        mapping=mapping,
+        fallout=fallout,
+        horizon=horizon,
+        alongside=alongside,
+        draws=draws,
+        seed=seed,
+        intervals=intervals,
+        solver=solver,
+        priors=priors,
+        progress=progress,
+    )
     sc = scenario_of(scenario, date)
     given = sc.run
     baseline = baseline if baseline is not None else given.baseline or "default"

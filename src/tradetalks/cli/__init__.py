@@ -3,7 +3,8 @@
 
 The CLI parses arguments, calls the workflow API (:mod:`tradetalks.api`) and renders what the
 result gives (:mod:`tradetalks.cli.render`); it computes nothing. Errors of the package become
-one line on stderr and exit status 2.
+one line on stderr and exit status 2, as are bad arguments (:class:`.commands._Parser`) and files
+that cannot be read or written.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = handler(args)
     except TradetalksError as exc:
         print("tradetalks: error: " + " ".join(str(exc).split()), file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file named on the command line cannot be read or written
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"tradetalks: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     try:
         print(out)

@@ -6,7 +6,7 @@ import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import tradetalks.api as api
 from tradetalks._version import __version__
@@ -24,9 +24,13 @@ from tradetalks.cli.options import (
     _discount,
     _draw_args,
     _draw_options,
+    _finite,
     _interval_args,
+    _non_negative,
+    _positive,
     _progress,
     _regions,
+    _tie_tol,
 )
 from tradetalks.cli.render import FORMATS, render
 from tradetalks.data.catalog import describe_baseline, shipped_baselines
@@ -68,8 +72,17 @@ def _policy(p: argparse.ArgumentParser, instruments: tuple[str, ...] = ("sector"
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit status 2), like the package's."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see: {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tradetalks", description="Simulate trade wars and trade talks.")
+    p: argparse.ArgumentParser = _Parser(
+        prog="tradetalks", description="Simulate trade wars and trade talks."
+    )
     p.add_argument("--version", action="version", version=f"tradetalks {__version__}")
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-v", "--verbose", action="store_true", help="log solver progress to stderr")
@@ -99,13 +112,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--mapping", default=None, help=MAPPING_HELP)
     run.add_argument(
         "--draws",
-        type=int,
+        type=_positive,
         default=None,
         help="Monte Carlo: solve under N draws of the uncertain parameters and print the median and "
         "5-95 %% range of every output (docs/uncertainty.md)",
     )
     run.add_argument(
-        "--seed", type=int, default=0, help="seed of the draws (0); draw k is the same for any N"
+        "--seed", type=_non_negative, default=0, help="seed of the draws (0); draw k is the same for any N"
     )
     run.add_argument(
         "--intervals",
@@ -188,7 +201,9 @@ def parser() -> argparse.ArgumentParser:
     _common(deals, "the deal space's own date")
     deals.add_argument("--closure", default="fixed", choices=CLOSURES)
     deals.add_argument("--mapping", default=None, help=MAPPING_HELP)
-    deals.add_argument("--workers", type=int, default=1, help="processes to solve the packages on (1)")
+    deals.add_argument(
+        "--workers", type=_positive, default=1, help="processes to solve the packages on (1; >= 1)"
+    )
     deals.add_argument(
         "--discount",
         default=None,
@@ -197,7 +212,7 @@ def parser() -> argparse.ArgumentParser:
     )
     deals.add_argument(
         "--tie-tol",
-        type=float,
+        type=_finite,
         default=None,
         help="outcomes closer than this (log points; fractions of the baseline) are one outcome "
         "(default 1e-9)",
@@ -300,7 +315,7 @@ def cmd_talks(args: argparse.Namespace) -> str:
 
 def cmd_deals(args: argparse.Namespace) -> str:
     cache = None if args.cache_dir is None else Path(args.cache_dir)
-    tie = {} if args.tie_tol is None else {"tie_tol": args.tie_tol}
+    tie = _tie_tol(args.tie_tol)
     options = DealOptions(workers=args.workers, cache_dir=cache, **_discount(args.discount), **tie)
     call: dict[str, Any] = {
         "space": args.space,

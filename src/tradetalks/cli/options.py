@@ -4,6 +4,7 @@ kept apart from :mod:`.commands` so that any command module can use them."""
 from __future__ import annotations
 
 import argparse
+import math
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -21,6 +22,39 @@ MAPPING_HELP = "aggregate the baseline's regions by a mapping file (CSV source,t
 #: Methods of ``tradetalks run --intervals``.
 INTERVAL_METHODS = ("mc", "delta")
 OBJECTIVE_HELP = "government objective: pure welfare or with Ossa (2014)'s political-economy weights"
+
+
+def _positive(text: str) -> int:
+    """An argument type: a whole number >= 1 (``--workers``, ``--draws``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: allowed: a whole number >= 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    """An argument type: a whole number >= 0 (``--seed``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: allowed: a whole number >= 0")
+    return value
+
+
+def _finite(text: str) -> float:
+    """An argument type: a finite number (not ``nan`` or ``inf``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r}: allowed: a finite number")
+    return value
 
 
 def _regions(text: str | None) -> list[str] | None:
@@ -58,12 +92,14 @@ def _draw_options(p: argparse.ArgumentParser, workers: bool) -> None:
     ``--workers`` where the command has none)."""
     p.add_argument(
         "--draws",
-        type=int,
+        type=_positive,
         default=None,
         help="solve again under N draws of the uncertain parameters (N >= 1) and report probabilities "
         "and 5-95 %% ranges (docs/deals-uncertainty.md)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the draws (0); draw k is the same for any N")
+    p.add_argument(
+        "--seed", type=_non_negative, default=0, help="seed of the draws (0); draw k is the same for any N"
+    )
     p.add_argument(
         "--vary",
         default=None,
@@ -76,7 +112,9 @@ def _draw_options(p: argparse.ArgumentParser, workers: bool) -> None:
         help="trade elasticities drawn log-normal by sector (default) or one published set whole",
     )
     if workers:
-        p.add_argument("--workers", type=int, default=1, help="processes to solve the draws on (1)")
+        p.add_argument(
+            "--workers", type=_positive, default=1, help="processes to solve the draws on (1; >= 1)"
+        )
 
 
 def _draw_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -114,6 +152,19 @@ def _discount(text: str | None) -> dict[str, Any]:
         raise OptionsError(
             f"--discount={text!r}; allowed: one or two numbers in (0, 1), comma-separated"
         ) from None
-    if len(values) not in (1, 2):
+    if len(values) not in (1, 2) or not all(0.0 < v < 1.0 for v in values):
         raise OptionsError(f"--discount={text!r}; allowed: one or two numbers in (0, 1), comma-separated")
     return {"discount": (values[0], values[-1])}
+
+
+#: Largest ``--tie-tol`` (:attr:`tradetalks.analyses.options.DealOptions.tie_tol`).
+TIE_TOL_MAX = 1e-4
+
+
+def _tie_tol(value: float | None) -> dict[str, Any]:
+    """``--tie-tol`` as the ``tie_tol`` of :class:`DealOptions` (checked here to name the option)."""
+    if value is None:
+        return {}
+    if not 0.0 <= value <= TIE_TOL_MAX:
+        raise OptionsError(f"--tie-tol={value!r}; allowed: a number from 0 to {TIE_TOL_MAX:g}")
+    return {"tie_tol": value}

@@ -6,18 +6,9 @@ import argparse
 
 import tradetalks.api as api
 from tradetalks.api.sweep import SweepOptions
+from tradetalks.cli.options import _positive
 from tradetalks.cli.progress import stderr_progress
 from tradetalks.cli.render import FORMATS, render
-
-
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: allowed: a whole number >= 1")
-    return value
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument(
         "--workers",
-        type=_workers,
+        type=_positive,
         default=1,
         help="processes of a local pool (1: this process; default), or the Dask workers with --dask",
     )

@@ -18,6 +18,10 @@ from tradetalks.levers.common import SECTOR_GROUPS, as_tuple, check_keys, region
 TARIFF_MODES = ("add_pp", "set_pct", "all_in_pct", "over_mfn_pct", "scale")
 
 
+#: Where a negative rate is asked for: what an import subsidy is instead.
+SUBSIDY_HINT = "; an import subsidy is a purchase lever with instrument = 'subsidy'"
+
+
 @dataclass(frozen=True)
 class TariffChange:
     """A tariff imposed by ``importer`` on goods from ``exporters`` (docs/model.md, eq. 5.1).
@@ -31,9 +35,10 @@ class TariffChange:
     sectors : tuple of str, one code, or "goods" / "all"
         Sector codes, or a group: ``goods`` (every sector but services) or ``all``.
     add_pp : float, optional
-        Percentage points added to the rate in force (100 = +100 pp).
+        Percentage points added to the rate in force (100 = +100 pp); a cut (negative) stops at a
+        zero rate, cell by cell (where less than the cut is in force the duty is removed).
     set_pct : float, optional
-        New rate in percent, replacing the rate in force.
+        New rate in percent (>= 0), replacing the rate in force.
     all_in_pct : float, optional
         An all-in rate in percent, inclusive of MFN, that replaces every added duty (a deal that
         ends stacking, as the US-Japan deal of 2025): the rate becomes ``max(all_in_pct, mfn)``,
@@ -70,10 +75,15 @@ class TariffChange:
         v = float(getattr(self, mode))
         if not np.isfinite(v):
             raise ScenarioError(f"tariff lever: {mode!r} must be a finite number, got {v!r}")
-        if mode == "set_pct" and v <= -100:
-            raise ScenarioError(f"tariff lever: 'set_pct' must be > -100, got {v}")
-        if mode in ("all_in_pct", "over_mfn_pct", "scale") and v < 0:
-            raise ScenarioError(f"tariff lever: {mode!r} must be >= 0, got {v}")
+        if mode in ("set_pct", "all_in_pct", "over_mfn_pct", "scale") and v < 0:
+            raise ScenarioError(
+                f"tariff lever: {mode!r} must be >= 0, got {v}"
+                + (
+                    ""
+                    if mode == "scale"
+                    else "; an import subsidy is a purchase lever with instrument = 'subsidy'"
+                )
+            )
         if isinstance(self.sectors, str) and self.sectors not in SECTOR_GROUPS:
             # one sector code or product name, as the schema allows (``sectors = "C26"``)
             object.__setattr__(self, "sectors", (self.sectors,))
@@ -119,7 +129,11 @@ class TariffChange:
                 raise ScenarioError(
                     f"tariff lever: importer and exporter are the same region {self.importer!r}"
                 )
-            if mode == "add_pp":
+            if mode == "add_pp" and value < 0:
+                # a cut stops at a zero rate, cell by cell: it never turns a duty into a subsidy
+                now = tariffs[n, i, cols]
+                tariffs[n, i, cols] = np.maximum(now + value / 100.0, np.minimum(now, 0.0))
+            elif mode == "add_pp":
                 tariffs[n, i, cols] += value / 100.0
             elif mode == "set_pct":
                 tariffs[n, i, cols] = value / 100.0

@@ -19,15 +19,24 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from tradetalks.baseline import Baseline
 from tradetalks.data.products import PRODUCTS
 from tradetalks.errors import DataError, ScenarioError
 from tradetalks.levers import Lever, compile_levers
+from tradetalks.levers.builder import ShockBuilder
 from tradetalks.model.shocks import Shocks
 from tradetalks.scenarios.files import Origin, Provenance, apply_overrides, dotted, dumps_toml, read_file
 from tradetalks.scenarios.run_options import RunOptions
+
+#: Highest tariff (and export-tax) rate a lever may give, in percent. Not an estimate: a bound of
+#: the input format, set so that tariffs up to 10,000 % (a landed price 101 times the producer
+#: price) can be studied; it is 80 times the peak of the tariff schedule (the 125 % US reciprocal
+#: tariff on China of April 2025, :mod:`tradetalks.data.tariffs.measures`). Larger values are
+#: refused as typos.
+MAX_RATE_PCT = 10_000.0
 
 SCENARIO_KEYS = (
     "name",
@@ -92,8 +101,24 @@ class Scenario:
         return out
 
     def compile(self, baseline: Baseline) -> Shocks:
-        """The scenario's shocks on ``baseline``'s axes (run :meth:`prepare` first)."""
-        return compile_levers(baseline, self.levers, label=self.name)
+        """The scenario's shocks on ``baseline``'s axes (run :meth:`prepare` first).
+
+        A cut (a tariff lever with a negative ``add_pp``) takes a rate down to zero at most
+        (:class:`~tradetalks.levers.TariffChange`): where less than the cut is in force the duty is
+        removed, never turned into an import subsidy (that is a ``purchase`` lever with
+        ``instrument = "subsidy"``).
+
+        Raises
+        ------
+        ScenarioError
+            If a lever leaves a tariff it changes above 10,000 % (the largest rate a lever may give).
+        """
+        levers = list(self.levers)
+        shocks = compile_levers(baseline, levers, label=self.name)
+        new = shocks.tariffs
+        if new is not None and np.any((new != baseline.tariffs) & (new > MAX_RATE_PCT / 100.0)):
+            _refuse_levels(baseline, self.name, levers)
+        return shocks
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as a file table (JSON- and TOML-able): :func:`parse_scenario` gives it back.
@@ -120,6 +145,24 @@ class Scenario:
     def to_toml(self) -> str:
         """The scenario as a TOML scenario file (:meth:`to_dict` written out; loads back equal)."""
         return dumps_toml(self.to_dict())
+
+
+def _refuse_levels(baseline: Baseline, name: str, levers: Sequence[Lever]) -> None:
+    """Raise the error naming the first lever that leaves a tariff above 10,000 %."""
+    builder = ShockBuilder.start(baseline)
+    for k, lever in enumerate(levers):
+        before = builder.tariffs.copy()
+        lever.apply(baseline, builder)
+        after = builder.tariffs
+        bad = (after != before) & (after > MAX_RATE_PCT / 100.0)
+        if np.any(bad):
+            n, i, j = (int(x[0]) for x in np.nonzero(bad))
+            raise ScenarioError(
+                f"scenario {name!r}, levers[{k}]: the tariff of {baseline.regions[n]} on "
+                f"{baseline.sectors[j]} from {baseline.regions[i]} would be {100.0 * after[n, i, j]:.6g} %; "
+                f"allowed: at most {MAX_RATE_PCT:g} % (the largest rate a lever may give)"
+            )
+    raise ScenarioError(f"scenario {name!r}: a tariff would exceed {MAX_RATE_PCT:g} %")
 
 
 def parse_scenario(data: Mapping[str, Any], origin: str, *, provenance: Provenance | None = None) -> Scenario:
@@ -193,6 +236,7 @@ def _mentioned(path: tuple[str | int, ...], raw: Any, message: str) -> tuple[str
 _MESSAGES = {
     "float_type": "must be a number",
     "float_parsing": "must be a number",
+    "finite_number": "must be a finite number (not nan or inf)",
     "int_type": "must be a whole number",
     "int_from_float": "must be a whole number",
     "bool_type": "must be true or false",
@@ -320,22 +364,18 @@ def builtin_text(name: str, folder: str = "library", what: str = "scenario") -> 
 
 
 def read_toml(name_or_path: str, folder: str, what: str) -> tuple[dict[str, Any], str]:
-    """Parse a built-in file of ``folder`` by name, or a ``.toml`` file by path: ``(table, origin)``."""
-    path = Path(name_or_path)
-    if path.suffix == ".toml" and path.exists():
-        text, origin = path.read_text(encoding="utf-8"), str(path)
-    else:
-        names = builtin_names(folder)
-        if name_or_path not in names:
-            raise ScenarioError(
-                f"unknown {what} {name_or_path!r}; built-in: {', '.join(names)} (or a path to a .toml file)"
-            )
-        res = resources.files("tradetalks.scenarios") / folder / f"{name_or_path}.toml"
-        text, origin = res.read_text(encoding="utf-8"), f"{what} {name_or_path!r}"
+    """Parse a built-in file of ``folder`` by name, or a file by path: ``(table, origin)``.
+
+    A name with a folder part or a suffix is a path; a path that does not exist is an error that
+    says so (naming the path), never an unknown built-in.
+    """
+    from tradetalks.scenarios.files import resolve
+
+    text, where = resolve(str(name_or_path), folder, what, None)
     try:
-        return tomllib.loads(text), origin
+        return tomllib.loads(text), where.name
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+        raise ScenarioError(f"{where.name}: not valid TOML: {exc}") from None
 
 
 def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:

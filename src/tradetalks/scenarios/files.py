@@ -161,15 +161,28 @@ def _builtin_names(folder: str) -> list[str]:
     return sorted(p.name.removesuffix(".toml") for p in lib.iterdir() if p.name.endswith(".toml"))
 
 
-def _resolve(entry: str, folder: str, what: str, base: Path | None) -> tuple[str, Origin]:
+def looks_like_path(entry: str) -> bool:
+    """Whether ``entry`` names a file rather than a built-in: it has a folder part or a suffix
+    (built-in names have neither: ``us-100``, ``busan-2025``)."""
+    return "/" in entry or "\\" in entry or Path(entry).suffix != ""
+
+
+def resolve(entry: str, folder: str, what: str, base: Path | None) -> tuple[str, Origin]:
     """Text and origin of a built-in name or a ``.toml`` path (relative to ``base`` if given)."""
+    if not isinstance(entry, str) or not entry.strip():
+        raise ScenarioError(f"{what} {entry!r}: expected a built-in name or the path of a .toml file")
     path = Path(entry)
-    if path.suffix == ".toml":
-        if base is not None and not path.is_absolute():
-            path = base / path
+    if base is not None and not path.is_absolute():
+        path = base / path
+    if looks_like_path(entry):
         if not path.is_file():
-            raise ScenarioError(f"{entry!r}: no such file ({path})")
-        return path.read_text(encoding="utf-8"), Origin(str(path), None, path.resolve().parent)
+            kind = "a folder, not a file" if path.is_dir() else "no such file"
+            raise ScenarioError(f"{entry!r}: {kind} ({path}); give the path of an existing {what} file")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"{entry!r}: cannot read the {what} file ({path}): {exc}") from None
+        return text, Origin(str(path), None, path.resolve().parent)
     names = _builtin_names(folder)
     if entry not in names:
         raise ScenarioError(
@@ -190,7 +203,7 @@ def read_file(
     name_or_path: str, folder: str = "library", what: str = "scenario"
 ) -> tuple[dict[str, Any], Provenance]:
     """A scenario file by built-in name or path, its includes merged in: ``(table, provenance)``."""
-    text, origin = _resolve(name_or_path, folder, what, None)
+    text, origin = resolve(name_or_path, folder, what, None)
     return _load(text, origin, folder, what, ())
 
 
@@ -217,7 +230,7 @@ def _load(
     for entry in includes:
         here = prov.where(("include",))
         try:
-            inc_text, inc_origin = _resolve(entry, folder, what, origin.folder)
+            inc_text, inc_origin = resolve(entry, folder, what, origin.folder)
         except ScenarioError as exc:
             raise ScenarioError(f"{here}, include: {exc} (included from {' -> '.join(names)})") from None
         if any(_key(o) == _key(inc_origin) for o in (*chain, origin)):
@@ -319,8 +332,8 @@ def toml_value(value: Any) -> str:
     """A TOML literal: strings quoted, whole floats as integers, lists and tables inline."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):  # JSON's escapes are TOML's; TOML also wants DEL escaped
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, float):
         if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
             return str(int(value))

@@ -50,6 +50,7 @@ from tradetalks.levers.critical_input import MAGNET_USERS
 from tradetalks.levers.export_control import MODES
 from tradetalks.levers.purchase import INSTRUMENTS
 from tradetalks.levers.tariff import TARIFF_MODES
+from tradetalks.scenarios import MAX_RATE_PCT
 from tradetalks.scenarios.files import toml_value
 from tradetalks.scenarios.run_options import RunOptions, enum_schema, one_of
 
@@ -85,8 +86,43 @@ _LABELS_SCHEMA = {
 }
 #: Region, sector or product labels: one string or a non-empty list of strings.
 Labels = Annotated[str | tuple[str, ...], PlainValidator(_labels), WithJsonSchema(_LABELS_SCHEMA)]
-#: A number (an integer or a float; not a string, not a boolean).
-Number = Annotated[float, Strict()]
+#: A finite number (an integer or a float; not a string, not a boolean, not ``nan`` or ``inf``).
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+
+SUBSIDY_HINT = (
+    'a tariff cannot be negative: an import subsidy is a `purchase` lever with `instrument = "subsidy"`'
+)
+
+
+def _rate(mode: str, low: float = 0.0, hint: str = "") -> Any:
+    """A validator of a rate in percent within ``[low, MAX_RATE_PCT]`` (``hint`` follows a value
+    below ``low``)."""
+
+    def check(value: float) -> float:
+        if value < low:
+            raise PydanticCustomError(
+                "rate_range",
+                "must be >= {low} (got {value}){hint}",
+                {"low": f"{low:g}", "value": f"{value:g}", "hint": f"; {hint}" if hint else ""},
+            )
+        if value > MAX_RATE_PCT:
+            raise PydanticCustomError(
+                "rate_range",
+                "must be <= {high} (got {value}; the largest rate a lever may give, in percent)",
+                {"high": f"{MAX_RATE_PCT:g}", "value": f"{value:g}"},
+            )
+        return value
+
+    check.__name__ = f"check_{mode}"
+    return AfterValidator(check)
+
+
+#: A tariff level in percent, from 0 to :data:`MAX_RATE_PCT`.
+Rate = Annotated[float, Strict(), Field(allow_inf_nan=False), _rate("rate", 0.0, SUBSIDY_HINT)]
+#: An export-tax equivalent in percent, from 0 to :data:`MAX_RATE_PCT`.
+TaxRate = Annotated[float, Strict(), Field(allow_inf_nan=False), _rate("tax")]
+#: A change of a tariff in percentage points, from -:data:`MAX_RATE_PCT` to :data:`MAX_RATE_PCT`.
+RateChange = Annotated[float, Strict(), Field(allow_inf_nan=False), _rate("change", -MAX_RATE_PCT)]
 Text = Annotated[str, Strict()]
 
 
@@ -179,20 +215,34 @@ class TariffLever(_Lever):
     )
     exporters: Labels | None = Field(None, description="Same as `exporter` (one of the two is required).")
     sectors: Labels = Field("goods", description=f"Taxed sectors: {SECTORS_HELP}.")
-    add_pp: Number | None = _pct("Percentage points added to the rate in force (100 = +100 pp).")
-    set_pct: Number | None = _pct(
-        "New rate in percent, replacing the rate in force (> -100).", exclusiveMinimum=-100
+    add_pp: RateChange | None = _pct(
+        "Percentage points added to the rate in force (100 = +100 pp; the rate it gives must be <= "
+        "10000 %); a negative value is a cut, which takes a rate down to 0 at most, never to an import "
+        'subsidy (that is a `purchase` lever with `instrument = "subsidy"`).',
+        minimum=-MAX_RATE_PCT,
+        maximum=MAX_RATE_PCT,
     )
-    all_in_pct: Number | None = _pct(
+    set_pct: Rate | None = _pct(
+        "New rate in percent, replacing the rate in force (>= 0; an import subsidy is a `purchase` "
+        'lever with `instrument = "subsidy"`).',
+        minimum=0,
+        maximum=MAX_RATE_PCT,
+    )
+    all_in_pct: Rate | None = _pct(
         "All-in rate in percent, inclusive of MFN, replacing every added duty: the rate becomes "
         "max(all_in_pct, MFN) (>= 0).",
         minimum=0,
+        maximum=MAX_RATE_PCT,
     )
-    over_mfn_pct: Number | None = _pct(
-        "Additional duty in percent on top of MFN, replacing every other added duty (>= 0).", minimum=0
+    over_mfn_pct: Rate | None = _pct(
+        "Additional duty in percent on top of MFN, replacing every other added duty (>= 0).",
+        minimum=0,
+        maximum=MAX_RATE_PCT,
     )
     scale: Number | None = _pct(
-        "Factor multiplying the rate in force (0.1: nine tenths of the tariff removed; >= 0).", minimum=0
+        "Factor multiplying the rate in force (0.1: nine tenths of the tariff removed; >= 0; the rate "
+        "it gives must be <= 10000 %).",
+        minimum=0,
     )
 
     def to_lever(self) -> TariffChange:
@@ -244,8 +294,10 @@ class ExportControlLever(_Lever):
         description="`tax`: an export-tax equivalent (`tax_pct`); `ban`: the flows vanish; `cap`: a "
         "quantity cap (`cap_share` or `cap_value`) met by an endogenous export tax."
     )
-    tax_pct: Number | None = _pct(
-        "Mode `tax`: export-tax equivalent in percent (>= 0), added to any existing one.", minimum=0
+    tax_pct: TaxRate | None = _pct(
+        "Mode `tax`: export-tax equivalent in percent (>= 0), added to any existing one.",
+        minimum=0,
+        maximum=MAX_RATE_PCT,
     )
     cap_share: Number | None = _pct(
         "Mode `cap`: the controlled flows' total may not exceed this share (> 0) of their baseline value.",
@@ -413,7 +465,9 @@ class TradeCostLever(_Lever):
     )
     sectors: Labels | None = Field(None, description="Same as `products` (default: `goods`).")
     change_pct: Number = Field(
-        description="Change of the cost of delivering the flows in percent (> -100; -20 cuts it by a fifth).",
+        description="Change of the cost of delivering the flows in percent (> -100, at most 10000; -20 "
+        "cuts it by a fifth).",
+        le=MAX_RATE_PCT,
         json_schema_extra={"exclusiveMinimum": -100},
     )
 
@@ -525,7 +579,9 @@ class ScenarioFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Text = Field(description="Short name of the scenario (the file's stem for the built-in ones).")
+    name: Text = Field(
+        min_length=1, description="Short name of the scenario (the file's stem for the built-in ones)."
+    )
     title: Text = Field("", description="One line saying what the scenario does.")
     article: Text = Field("", description="The sentence of the October 2025 article it models.")
     notes: Text = Field("", description="Assumptions, approximations and where the numbers come from.")
