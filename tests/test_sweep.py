@@ -264,3 +264,14 @@ def test_the_spec_allows_exactly_the_parameters_the_priors_draw() -> None:
     from tradetalks.api.sweep.spec import Parameter
 
     assert get_args(Parameter) == PARAMETERS
+
+
+def test_a_missing_spec_file_is_said_to_be_missing(tmp_path, capsys):
+    from tradetalks.cli import main
+
+    assert main(["sweep", str(tmp_path / "dir" / "missing"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "no such file" in err and "missing" in err and "shipped examples" not in err
+    assert main(["sweep", "nonesuch", "--out", str(tmp_path / "o")]) == 2
+    assert "shipped examples: us-100-draws" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -304,7 +304,9 @@ def load_spec(source: str | Path | Mapping[str, Any] | SweepSpec) -> tuple[Sweep
         raise OptionsError(f"sweep spec {str(path)!r}: no such file")
     try:
         data, origin = read_toml(str(source), SPEC_FOLDER, "sweep spec")
-    except ScenarioError:
+    except ScenarioError as exc:
+        if "no such file" in str(exc):  # a path that does not exist: say so, as the loader does
+            raise OptionsError(str(exc)) from None
         raise OptionsError(
             f"sweep spec {str(source)!r}: not a .toml file; shipped examples: "
             f"{', '.join(builtin_names(SPEC_FOLDER))}"
