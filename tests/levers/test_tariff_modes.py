@@ -143,5 +143,5 @@ def test_a_cut_stops_at_zero_in_the_lever_itself(base):
     # a cut smaller than the rate takes exactly its points off
     small = compile_levers(base, [TariffChange("USA", ("JPN",), "goods", add_pp=-0.1)]).tariffs
     np.testing.assert_allclose(small[n, i, goods], np.maximum(before - 0.001, 0.0), rtol=0, atol=1e-15)
-    with pytest.raises(ScenarioError, match="'set_pct' must be >= 0, got -20.0; an import subsidy"):
+    with pytest.raises(ScenarioError, match=r"'set_pct' must be >= 0, got -20\.0; an import subsidy"):
         TariffChange("USA", ("JPN",), "goods", set_pct=-20)

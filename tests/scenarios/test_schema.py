@@ -19,14 +19,8 @@ from tradetalks.levers.export_control import MODES
 from tradetalks.model import CLOSURES
 from tradetalks.scenarios import builtin_names, load_scenario, parse_scenario
 from tradetalks.scenarios.run_options import RunOptions
-from tradetalks.scenarios.schema import (
-    LEVER_MODELS,
-    lever_json_schema,
-    lever_to_dict,
-    markdown_reference,
-    scenario_json_schema,
-    to_lever,
-)
+from tradetalks.scenarios.schema import LEVER_MODELS, lever_to_dict, to_lever
+from tradetalks.scenarios.schema_docs import lever_json_schema, markdown_reference, scenario_json_schema
 
 DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "scenario-files.md"
 
@@ -116,14 +110,14 @@ def test_json_schema_describes_every_field_with_enums():
 
 
 def test_the_docs_page_is_the_generated_one():
-    """docs/scenario-files.md is generated: python -m tradetalks.scenarios.schema --docs."""
+    """docs/scenario-files.md is generated: python -m tradetalks.scenarios.schema_docs --docs."""
     page = markdown_reference()
     assert DOCS_PAGE.read_text(encoding="utf-8") == page
     for kind in LEVER_TYPES:
         assert f"### {kind}\n" in page
     for field in ("include", "horizon", "draws", "reach", "compliance", "add_pp", "cap_share", "importers"):
         assert f"| `{field}` |" in page
-    assert "python -m tradetalks.scenarios.schema --docs > docs/scenario-files.md" in page
+    assert "python -m tradetalks.scenarios.schema_docs --docs > docs/scenario-files.md" in page
 
 
 # ------------------------------------------------------------------ [run] honoured by tt.run

@@ -13,7 +13,7 @@ import pytest
 
 import tradetalks as tt
 from tradetalks.scenarios import builtin_names, parse_scenario
-from tradetalks.scenarios.schema import scenario_json_schema
+from tradetalks.scenarios.schema_docs import scenario_json_schema
 
 
 def _string_or_list_fields() -> set[str]:

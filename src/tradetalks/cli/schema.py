@@ -11,7 +11,8 @@ from tradetalks._atomic import atomic_write
 from tradetalks.errors import ScenarioError
 from tradetalks.scenarios import Scenario, load_scenario
 from tradetalks.scenarios.files import parse_literal
-from tradetalks.scenarios.schema import LEVER_MODELS, lever_json_schema, scenario_json_schema
+from tradetalks.scenarios.schema import LEVER_MODELS
+from tradetalks.scenarios.schema_docs import lever_json_schema, scenario_json_schema
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -158,7 +158,7 @@ def _plotly_js() -> bytes:
 
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    from tradetalks.scenarios.schema import scenario_json_schema
+    from tradetalks.scenarios.schema_docs import scenario_json_schema
 
     return scenario_json_schema()
 
