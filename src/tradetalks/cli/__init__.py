@@ -9,6 +9,7 @@ that cannot be read or written.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 import warnings
@@ -49,7 +50,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = commands.parser()
     args = parser.parse_args(argv)
     args.argv = ["tradetalks", *(sys.argv[1:] if argv is None else argv)]
+    logger = logging.getLogger("tradetalks")
+    level = logger.level
     configure_logging(args.verbose, args.quiet)
+    try:
+        return _dispatch(args)
+    finally:  # a later call in the same process (a test, a notebook) starts from the same level
+        logger.setLevel(level)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the parsed command; print its output, or one error line."""
     handler = commands.HANDLERS[args.command]
     try:
         with warnings.catch_warnings():
