@@ -317,3 +317,19 @@ def test_deals_take_the_closure_and_mapping_of_run(deals):
     merged = tt.deals(space, mapping=mapping)
     assert "welfare_MYS" not in merged.table.columns and "welfare_ASEAN" in merged.table.columns
     assert "mapping" in merged.provenance.baseline
+
+
+def test_blocks_in_batches_give_the_same_bits_whatever_the_workers(base, deals, monkeypatch):
+    """Cut into blocks of 5 (two workers then solve them in parallel), the table is bit for bit
+    the one of one worker, and within the solver's tolerance of the single-block table."""
+    import tradetalks.analyses.deal_solve as deal_solve
+
+    monkeypatch.setattr(deal_solve, "BLOCK", 5)
+    space = parse_deal_space(SPACE, "test")
+    one = solve_deal_space(base, space, options=DealOptions(workers=1)).table
+    two = solve_deal_space(base, space, options=DealOptions(workers=2)).table
+    assert len(one) == space.size > 2 * deal_solve.BLOCK
+    cols = [c for c in one.columns if c.startswith(("payoff_", "welfare_", "exports_", "winset_"))]
+    assert np.array_equal(one[cols].to_numpy(), two[cols].to_numpy())
+    assert (one["iterations"] == two["iterations"]).all()
+    np.testing.assert_allclose(one[cols].to_numpy(), deals.table[cols].to_numpy(), rtol=1e-8, atol=1e-10)

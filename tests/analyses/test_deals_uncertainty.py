@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tradetalks as tt
+from tradetalks.analyses.deal_solve import compile_packages
 from tradetalks.analyses.deals import load_deal_space, parse_deal_space, solve_deal_space
 from tradetalks.analyses.objectives import Government
 from tradetalks.analyses.options import DealOptions, OptimizerOptions, WarOptions
@@ -223,8 +224,10 @@ def test_bad_draws_are_refused_with_the_field_named(base, space, capsys):
     with pytest.raises(OptionsError, match="draws must be"):
         tt.war("USA,CHN", draws=-3)
     for command in ("deals", "war", "talks"):
-        assert main([command, "--draws", "0"]) == 2
-        assert "--draws=0; allowed: a whole number >= 1" in capsys.readouterr().err
+        with pytest.raises(SystemExit) as refused:  # the parser refuses it before anything runs
+            main([command, "--draws", "0"])
+        assert refused.value.code == 2
+        assert "argument --draws: '0': allowed: a whole number >= 1" in capsys.readouterr().err
     assert main(["deals", "--vary", "trade_elasticity"]) == 2
     assert "--vary applies to draws" in capsys.readouterr().err
 
@@ -279,3 +282,38 @@ def test_the_builtin_space_under_one_draw(base):
     assert u.flags.shape == (1, 324, 9)
     assert u.prob_zopa_exists == 1.0 and u.most_robust()[0] is not None
     assert u.iterations.mean() < 25  # preconditioned: the plain solver takes about 40
+
+
+def _same_shocks(a, b) -> bool:
+    arrays = ("tariffs", "export_taxes", "iceberg_hat", "deficits")
+    for name in arrays:
+        x, y = getattr(a, name), getattr(b, name)
+        if (x is None) != (y is None) or (x is not None and not np.array_equal(x, y)):
+            return False
+    cons = len(a.constraints) == len(b.constraints) and all(
+        (c.kind, c.target, c.label, c.instrument) == (d.kind, d.target, d.label, d.instrument)
+        and np.array_equal(c.cells, d.cells)
+        for c, d in zip(a.constraints, b.constraints, strict=True)
+    )
+    nests = len(a.critical_inputs) == len(b.critical_inputs) and all(
+        (c.input_sector, c.sigma) == (d.input_sector, d.sigma) and np.array_equal(c.users, d.users)
+        for c, d in zip(a.critical_inputs, b.critical_inputs, strict=True)
+    )
+    return cons and nests
+
+
+def test_packages_compiled_along_shared_prefixes_are_the_levers_compiled_alone(base, space):
+    """The shared-prefix compilation of a draw's packages gives, package by package, the shocks of
+    ``compile_levers`` on the package's drawn levers (in the product order and in any other)."""
+    prepared = space.base.prepare(base)
+    draw = parameter_draw(prepared, 2, 5)
+    world = drawn_baseline(prepared, draw)
+    packages = space.packages()
+    for order in (packages, packages[::-1][3:]):
+        compiled = compile_packages(world, space, order, "fixed", draw)
+        assert len(compiled) == len(order)
+        for package, shocks in zip(order, compiled, strict=True):
+            alone = compile_levers(world, drawn_levers(space.levers(package), draw))
+            assert _same_shocks(shocks, alone), package
+    assert any(s.constraints for s in compiled) and all(s.critical_inputs for s in compiled)
+    assert compiled[0].critical_inputs[0].sigma == pytest.approx(draw.critical_input_sigma)

@@ -7,7 +7,9 @@
 - members differing in elasticities, tariffs, export taxes, trade costs and deficits mix in one
   batch, and members the kernel does not batch (quantity constraints) are solved alone in it;
 - results do not depend on the order of the members or on how they are cut into batches;
-- a member that does not converge raises a ConvergenceError naming it and why.
+- a member that does not converge raises a ConvergenceError naming it and why;
+- batched warm solves with critical-input nests and quantity constraints (``model.batch_warm``)
+  equal cold one-by-one solves, and, preconditioned, follow ``solve_warm`` member by member.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import pytest
 
 import tradetalks as tt
 from tests.conftest import make_world
+from tradetalks.analyses.deal_solve import package_shocks
+from tradetalks.analyses.deals import load_deal_space
 from tradetalks.baseline import Baseline
 from tradetalks.data.horizons import at_horizon
 from tradetalks.errors import ConvergenceError, OptionsError
@@ -39,6 +43,11 @@ from tradetalks.model.batch import (
     default_batch_size,
     unbatched_reason,
 )
+from tradetalks.model.batch_nests import batch_key
+from tradetalks.model.batch_warm import measure_preconditioner_batched, solve_batched, solve_warm_batch
+from tradetalks.model.fixed_point import FixedPointMap
+from tradetalks.model.system import build_system
+from tradetalks.model.warm import measure_preconditioner, solve_warm
 
 RTOL = 1e-8
 
@@ -273,3 +282,75 @@ def test_large_baselines_are_solved_one_by_one_unless_asked():
     assert "large" in (unbatched_reason(big, members[0], SolverOptions()) or "")
     assert [eq.info.method for eq in solve_batch(big, members)] == ["anderson", "anderson"]
     assert [eq.info.method for eq in solve_batch(big, members, batch_size=2)] == [BATCHED, BATCHED]
+
+
+# --- batched warm solves with critical-input nests and quantity constraints (model.batch_warm) ---
+
+
+@pytest.fixture(scope="module")
+def busan():
+    """The busan-2025 world (products split, dated) and 12 of its packages: every one with the
+    magnet nest, some with purchase floors and the licensing cap, some with chip export taxes."""
+    space = load_deal_space("busan-2025")
+    world = space.base.prepare(tt.load_baseline("default"))
+    packages = space.packages()[::27]
+    shocks = [package_shocks(world, space, p, space.levers(p), "fixed") for p in packages]
+    return world, shocks
+
+
+def test_nested_batch_equals_one_by_one_cold_solves(busan):
+    world, shocks = busan
+    systems = [build_system(world, s) for s in shocks]
+    keys = {batch_key(s) for s in systems}
+    assert None not in keys and len(keys) >= 4  # nests everywhere, wedges of several kinds: all batched
+    assert any(s.wedges is not None for s in systems) and all(s.nests is not None for s in systems)
+    opts = SolverOptions()
+    batched = solve_warm_batch(world, shocks, opts, [None] * len(shocks))
+    for sol, sh in zip(batched, shocks, strict=True):
+        assert sol.method == "anderson+warm"
+        alone = solve_equilibrium(world, sh, opts)
+        np.testing.assert_allclose(sol.state, alone.state, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(sol.evaluation.income, alone.income, rtol=RTOL)
+        np.testing.assert_allclose(sol.flows, alone.flows, rtol=RTOL, atol=1e-12 * float(alone.flows.max()))
+        # the residual test of the solver holds at the batched solution, on the member's own map
+        fp = FixedPointMap.build(world, build_system(world, sh))
+        assert fp(sol.state)[1] <= opts.tol
+
+
+def test_nested_batch_preconditioned_follows_solve_warm(busan):
+    world, shocks = busan
+    opts = SolverOptions()
+    first = solve_equilibrium(world, shocks[0], opts).state
+    pre = measure_preconditioner(world, shocks[0], first)
+    again = measure_preconditioner_batched(world, shocks[0], first)
+    assert pre is not None and again is not None and again.size == pre.size
+    assert np.abs(again.matrix - pre.matrix).max() <= 1e-4 * np.abs(pre.matrix).max()
+    # every member from the first's prices, zero wedges: as solve_warm solves it alone
+    starts = []
+    for sh in shocks:
+        z = np.zeros(first.size - len(shocks[0].constraints) + len(sh.constraints))
+        z[: pre.size] = first[: pre.size]
+        starts.append(z)
+    batched = solve_warm_batch(world, shocks, opts, starts, pre)
+    for sol, sh, z in zip(batched, shocks, starts, strict=True):
+        alone = solve_warm(world, sh, opts, z, pre)
+        assert sol.method == alone.method == "anderson+preconditioned"
+        np.testing.assert_allclose(sol.state, alone.state, rtol=0, atol=1e-9)
+        assert abs(sol.iterations - alone.iterations) <= 1
+    assert np.mean([s.iterations for s in batched]) < 25  # preconditioned: far fewer than cold
+
+
+def test_nested_batch_hands_on_what_it_cannot_stack(default):
+    n, i = default.region_index("CHN"), default.region_index("USA")
+    cells = np.zeros(default.flows.shape, dtype=bool)
+    cells[n, i, :3] = True
+    target = 1.3 * float(default.flows[cells].sum())
+    shift = Shocks(constraints=(FlowConstraint(cells, target, "floor", "shift", instrument="preference"),))
+    assert batch_key(build_system(default, shift)) is None
+    opts = SolverOptions()
+    alone, spent = solve_batched(default, [shift], opts, [None])
+    assert alone == [None] and spent == [0]
+    (sol,) = solve_warm_batch(default, [shift], opts, [None])
+    np.testing.assert_allclose(sol.state, solve_equilibrium(default, shift, opts).state, rtol=0, atol=1e-9)
+    with pytest.raises(OptionsError, match="batch_size"):
+        solve_batched(default, [shift], opts, [None], batch_size=0)
