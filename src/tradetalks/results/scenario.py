@@ -33,6 +33,7 @@ from tradetalks.results.common import (
     records,
     sector_names,
 )
+from tradetalks.results.tariff_changes import tariff_changes
 
 FloatArray = NDArray[np.float64]
 
@@ -183,55 +184,11 @@ class Result:
         their difference in percentage points (``inf``: a prohibitive tariff). ``trade_base`` is
         the flow at producer prices in the reference world, in the baseline's units.
         """
-        if by not in ("flow", "pair"):
-            raise OptionsError(f"tariff_changes_frame(by={by!r}); allowed: flow, pair")
         b = self.baseline
-        before = np.asarray(b.tariffs, dtype=np.float64)
         new = self.equilibrium.shocks.tariffs
-        after = before if new is None else np.asarray(new, dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            changed = ~np.isclose(after, before, rtol=0.0, atol=1e-12)
-        idx = np.arange(b.n_regions)
-        changed[idx, idx, :] = False
-        n, i, j = np.nonzero(changed)
-        t0, t1 = 100.0 * before[n, i, j], 100.0 * after[n, i, j]
-        flows = pd.DataFrame(
-            {
-                "importer": [b.regions[k] for k in n],
-                "exporter": [b.regions[k] for k in i],
-                "sector": [b.sectors[k] for k in j],
-                "sector_name": [self.sector_names.get(b.sectors[k], "") for k in j],
-                "trade_base": np.asarray(b.flows, dtype=np.float64)[n, i, j],
-                "tariff_before_pct": t0,
-                "tariff_after_pct": t1,
-                "change_pp": 100.0 * (after[n, i, j] - before[n, i, j]),
-            }
+        return tariff_changes(
+            b.tariffs, b.tariffs if new is None else new, b.flows, b.regions, b.sectors, self.sector_names, by
         )
-        if by == "flow":
-            return flows
-        rows = []
-        for (imp, exp), g in flows.groupby(["importer", "exporter"], sort=False):
-            w = g["trade_base"].to_numpy()
-            w = w if w.sum() > 0 else np.ones(len(g))
-            with np.errstate(invalid="ignore"):
-                before_avg = float(np.average(g["tariff_before_pct"], weights=w))
-                after_avg = float(np.average(g["tariff_after_pct"], weights=w))
-            rows.append(
-                {
-                    "importer": imp,
-                    "exporter": exp,
-                    "sectors": len(g),
-                    "trade_base": float(g["trade_base"].sum()),
-                    "tariff_before_pct": before_avg,
-                    "tariff_after_pct": after_avg,
-                    "change_pp": after_avg - before_avg,
-                }
-            )
-        columns = [
-            "importer", "exporter", "sectors", "trade_base", "tariff_before_pct", "tariff_after_pct",
-            "change_pp",
-        ]  # fmt: skip
-        return pd.DataFrame(rows, columns=columns)
 
     def tariff_changes_section(self, regions: Sequence[str] | None = None, top: int = 10) -> Section | None:
         """The report's section on tariffs: the ``top`` importer-exporter pairs among ``regions``
