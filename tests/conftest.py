@@ -89,3 +89,37 @@ def write_deal_space(space: Mapping[str, Any], path: Path) -> Path:
             lines += ["[[issues.options]]", f'name = "{opt["name"]}"', f"levers = [{levers}]"]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def two_tariff_space(name: str, *, us_pause: str = "pause", description: str | None = None) -> str:
+    """A deal space of two issues (each side's +100 points on the other, or a pause) on the tariffs
+    of 15 October 2025, as TOML; ``us_pause`` names the US pause option (tests of escaping give
+    it markup)."""
+    about = f'description = "{description}"\n' if description is not None else ""
+    return f"""
+name = "{name}"
+{about}parties = ["USA", "CHN"]
+date = "pre-summit-2025-10-15"
+
+[disagreement]
+us = "escalate +100"
+china = "retaliate +100"
+
+[[issues]]
+name = "us"
+[[issues.options]]
+name = "escalate +100"
+levers = [{{ type = "tariff", importer = "USA", exporter = "CHN", sectors = "goods", add_pp = 100 }}]
+[[issues.options]]
+name = "{us_pause}"
+levers = []
+
+[[issues]]
+name = "china"
+[[issues.options]]
+name = "retaliate +100"
+levers = [{{ type = "tariff", importer = "CHN", exporter = "USA", sectors = "goods", add_pp = 100 }}]
+[[issues.options]]
+name = "pause"
+levers = []
+"""

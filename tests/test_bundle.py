@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 import tradetalks as tt
+from tests.conftest import two_tariff_space
 from tradetalks.api import bundle as bundle_mod
 from tradetalks.cli import main
 from tradetalks.errors import OptionsError
@@ -173,33 +174,7 @@ def test_flat_columns_and_sheet_names():
     assert names["x/y"] == "x_y"
 
 
-SMALL_SPACE = """
-name = "small-space"
-parties = ["USA", "CHN"]
-date = "pre-summit-2025-10-15"
-
-[disagreement]
-us = "escalate +100"
-cn = "retaliate +100"
-
-[[issues]]
-name = "us"
-[[issues.options]]
-name = "escalate +100"
-levers = [{ type = "tariff", importer = "USA", exporter = "CHN", sectors = "goods", add_pp = 100 }]
-[[issues.options]]
-name = "pause"
-levers = []
-
-[[issues]]
-name = "cn"
-[[issues.options]]
-name = "retaliate +100"
-levers = [{ type = "tariff", importer = "CHN", exporter = "USA", sectors = "goods", add_pp = 100 }]
-[[issues.options]]
-name = "pause"
-levers = []
-"""
+SMALL_SPACE = two_tariff_space("small-space")
 
 
 def test_deals_bundle_from_the_cli(tmp_path, capsys):

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import tradetalks as tt
+from tests.conftest import two_tariff_space
 from tradetalks.analyses.deal_space import parse_deal_space
 from tradetalks.analyses.options import DealOptions
 from tradetalks.api.bundle import load_bundle, write_bundle
@@ -317,34 +318,9 @@ def test_onlookers_and_header_of_a_deal_space(space: Any, space_page: Page) -> N
     assert "--draws" in text  # how to get the solution probabilities
 
 
-SMALL_SPACE = """
-name = "small"
-description = "Two tariffs only: <b>test</b> space"
-parties = ["USA", "CHN"]
-date = "pre-summit-2025-10-15"
-
-[disagreement]
-us = "escalate +100"
-china = "retaliate +100"
-
-[[issues]]
-name = "us"
-[[issues.options]]
-name = "escalate +100"
-levers = [{ type = "tariff", importer = "USA", exporter = "CHN", sectors = "goods", add_pp = 100 }]
-[[issues.options]]
-name = "<i>pause</i>"
-levers = []
-
-[[issues]]
-name = "china"
-[[issues.options]]
-name = "retaliate +100"
-levers = [{ type = "tariff", importer = "CHN", exporter = "USA", sectors = "goods", add_pp = 100 }]
-[[issues.options]]
-name = "pause"
-levers = []
-"""
+SMALL_SPACE = two_tariff_space(
+    "small", us_pause="<i>pause</i>", description="Two tariffs only: <b>test</b> space"
+)
 
 
 def test_deal_space_under_draws_has_probabilities(tmp_path: Path) -> None:
