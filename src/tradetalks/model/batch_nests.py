@@ -244,7 +244,11 @@ class NestedBatchMap:
             factor_income = np.exp(log_w) * sys.value_added0
         income = factor_income + tariff_rev + xtax_rev + sys.deficits
         io = sys.io_share
-        new_spending = np.matmul(io, output[..., None])[..., 0] + sys.alpha * income[..., None]
+        if io.ndim == 3:  # shared: one product per region over all members (not one per member)
+            inputs = np.matmul(output.transpose(1, 0, 2), io.transpose(0, 2, 1)).transpose(1, 0, 2)
+        else:
+            inputs = np.matmul(io, output[..., None])[..., 0]
+        new_spending = inputs + sys.alpha * income[..., None]
         if nest is not None:
             assert scale is not None and share is not None and self.nest_cells is not None
             # the nested cells' input shares in effect (eq. 5.8): every input of user (n, j) scaled

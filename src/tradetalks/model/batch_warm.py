@@ -40,7 +40,7 @@ from tradetalks.model.equilibrium import (
 )
 from tradetalks.model.shocks import Shocks
 from tradetalks.model.solver import SolverOptions
-from tradetalks.model.system import build_system
+from tradetalks.model.system import build_system, build_systems
 from tradetalks.model.warm import (
     ATTEMPT_ITER,
     MAX_PRECONDITIONED,
@@ -141,7 +141,7 @@ def solve_batched(
         raise OptionsError(
             f"solve_batched: {len(starts)} starts for {len(shocks)} members; give one per member"
         )
-    systems = [build_system(baseline, sh) for sh in shocks]
+    systems = build_systems(baseline, shocks)
     out: list[WarmSolution | None] = [None] * len(shocks)
     spent = [0] * len(shocks)
     groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)

@@ -165,6 +165,35 @@ class System:
         return effective_arrays(self, log_m)[1]
 
 
+def share_cells(
+    shares: FloatArray,
+    tariffs0: FloatArray,
+    tariffs1: FloatArray,
+    export_taxes0: FloatArray,
+    export_taxes1: FloatArray,
+    iceberg_hat: FloatArray | None,
+    theta: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``(A, tariff, producer, xtax)`` of a set of cells (docs/model.md, eqs. 2.1-2.3): the
+    buyer's weights ``A = pi kappa_hat^-theta`` and their shares paid as tariff, received by the
+    producer and paid as export tax, cell by cell (any shapes that broadcast; ``theta`` already
+    laid out against the cells). The arithmetic of :func:`prepare`, which calls it on every cell."""
+    tau1 = 1.0 + tariffs1
+    ex1 = 1.0 + export_taxes1
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        kappa = (tau1 / (1.0 + tariffs0)) * (ex1 / (1.0 + export_taxes0))
+        if iceberg_hat is not None:
+            kappa = kappa * iceberg_hat
+        A = shares * np.power(kappa, -theta)
+        A = np.where(np.isfinite(kappa), A, 0.0)
+        inv_tau = np.where(np.isfinite(tau1), 1.0 / tau1, 0.0)
+        inv_ex = np.where(np.isfinite(ex1), 1.0 / ex1, 0.0)
+        producer = A * inv_tau * inv_ex
+        tariff = A * (1.0 - inv_tau)
+        xtax = A * inv_tau * (1.0 - inv_ex)
+    return A, tariff, producer, xtax
+
+
 def prepare(
     shares: FloatArray,
     tariffs0: FloatArray,
@@ -185,19 +214,9 @@ def prepare(
     ``kappa_hat = (tau'/tau) * ((1+e')/(1+e)) * d_hat`` (Caliendo-Parro eq. 10 with export taxes).
     Infinite wedges give zero weight; their revenue shares are zero.
     """
-    tau1 = 1.0 + tariffs1
-    ex1 = 1.0 + export_taxes1
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        kappa = (tau1 / (1.0 + tariffs0)) * (ex1 / (1.0 + export_taxes0))
-        if iceberg_hat is not None:
-            kappa = kappa * iceberg_hat
-        A = shares * np.power(kappa, -theta[None, None, :])
-        A = np.where(np.isfinite(kappa), A, 0.0)
-        inv_tau = np.where(np.isfinite(tau1), 1.0 / tau1, 0.0)
-        inv_ex = np.where(np.isfinite(ex1), 1.0 / ex1, 0.0)
-        producer = A * inv_tau * inv_ex
-        tariff = A * (1.0 - inv_tau)
-        xtax = A * inv_tau * (1.0 - inv_ex)
+    A, tariff, producer, xtax = share_cells(
+        shares, tariffs0, tariffs1, export_taxes0, export_taxes1, iceberg_hat, theta[None, None, :]
+    )
     seller = np.stack([producer, xtax], axis=-4) if np.any(xtax) else producer[..., None, :, :, :]
     return System(
         buyer_side=np.stack([A, tariff], axis=-4),

@@ -175,8 +175,13 @@ class Shocks:
             and not self.critical_inputs
         )
 
-    def validate(self, baseline: Baseline) -> None:
-        """Raise :class:`ShockError` naming the field if the shocks do not fit ``baseline``."""
+    def validate(self, baseline: Baseline, checked: set[int] | None = None) -> None:
+        """Raise :class:`ShockError` naming the field if the shocks do not fit ``baseline``.
+
+        ``checked``: the ids of constraint objects already found valid on ``baseline`` (by a call
+        over many shocks sharing them); their own checks are skipped, their overlaps are not, and
+        the ids of the constraints checked here are added to it.
+        """
         n, j = baseline.n_regions, baseline.n_sectors
         idx = np.arange(n)
         for attr, lower, lower_ok in (("tariffs", -1.0, False), ("export_taxes", 0.0, True)):
@@ -203,7 +208,7 @@ class Shocks:
             _check_shape("deficits", self.deficits, (n,))
             if not np.all(np.isfinite(self.deficits)):
                 raise ShockError("shock field 'deficits' must be finite")
-        self._validate_constraints(baseline)
+        self._validate_constraints(baseline, checked)
         for ci in self.critical_inputs:
             if not 0 <= ci.input_sector < j:
                 raise ShockError(f"critical input {ci.label!r}: input_sector must be in 0..{j - 1}")
@@ -216,20 +221,26 @@ class Shocks:
                         "one nest per user region-sector"
                     )
 
-    def _validate_constraints(self, baseline: Baseline) -> None:
+    def _validate_constraints(self, baseline: Baseline, checked: set[int] | None = None) -> None:
         n, j = baseline.n_regions, baseline.n_sectors
         idx = np.arange(n)
         taken = np.zeros((n, n, j), dtype=bool)
         spending = baseline.spending
         for c in self.constraints:
-            _check_shape(f"constraint {c.label!r} cells", c.cells, (n, n, j))
-            if not c.cells.any():
-                raise ShockError(f"constraint {c.label!r} covers no flow")
-            if c.kind != "capacity" and c.cells[idx, idx, :].any():
-                raise ShockError(f"constraint {c.label!r} covers home sales; only trade flows are allowed")
+            known = checked is not None and id(c) in checked
+            if not known:
+                _check_shape(f"constraint {c.label!r} cells", c.cells, (n, n, j))
+                if not c.cells.any():
+                    raise ShockError(f"constraint {c.label!r} covers no flow")
+                if c.kind != "capacity" and c.cells[idx, idx, :].any():
+                    raise ShockError(
+                        f"constraint {c.label!r} covers home sales; only trade flows are allowed"
+                    )
             if np.any(taken & c.cells):
                 raise ShockError(f"constraint {c.label!r} overlaps another constraint")
             taken |= c.cells
+            if known:
+                continue
             if c.kind == "floor":
                 buyers = c.cells.any(axis=1)  # (importer, sector)
                 budget = float(spending[buyers].sum())
@@ -243,6 +254,8 @@ class Shocks:
                     raise ShockError(
                         f"purchase target of {c.label!r} is on flows that are zero in the baseline"
                     )
+            if checked is not None:
+                checked.add(id(c))
 
     def with_tariffs(self, tariffs: FloatArray) -> Shocks:
         """The same shocks with other tariff levels (every other wedge and constraint kept)."""
