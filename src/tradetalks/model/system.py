@@ -32,22 +32,7 @@ def build_system(
     elasticities, eq. 9.5).
     """
     shocks.validate(baseline)
-    deficits = _deficits(baseline, shocks)
-    sys = prepare(
-        shares=baseline.shares,
-        tariffs0=baseline.tariffs,
-        tariffs1=shocks.tariff_levels(baseline) if tariffs is None else tariffs,  # type: ignore[arg-type]
-        export_taxes0=np.zeros_like(baseline.flows),
-        export_taxes1=shocks.export_tax_levels(baseline),
-        iceberg_hat=shocks.iceberg_hat,
-        va_share=baseline.va_share,
-        io_share=baseline.io_share,
-        alpha=baseline.alpha,
-        theta=baseline.theta if theta is None else theta,  # type: ignore[arg-type]
-        spending0=baseline.spending,
-        value_added0=baseline.value_added,
-        deficits=deficits,
-    )
+    sys = _prepared(baseline, shocks, tariffs, theta)
     return _with_constraints(baseline, shocks, sys)
 
 
@@ -65,24 +50,9 @@ def build_systems(baseline: Baseline, shocks: Sequence[Shocks]) -> list[System]:
     flat: dict[int, _ConstraintCells] = {}
     nested: dict[tuple[int, ...], Nests] = {}
     first = shocks[0]
-    ref = build_system(baseline, first)
-    plain = dataclasses.replace(ref, wedges=None, nests=None, mobility=None, sector_value_added0=None)
-    if first.constraints:  # the first member's share arrays before its wedge cells were cleared
-        plain = prepare(
-            shares=baseline.shares,
-            tariffs0=baseline.tariffs,
-            tariffs1=first.tariff_levels(baseline),
-            export_taxes0=np.zeros_like(baseline.flows),
-            export_taxes1=first.export_tax_levels(baseline),
-            iceberg_hat=first.iceberg_hat,
-            va_share=baseline.va_share,
-            io_share=baseline.io_share,
-            alpha=baseline.alpha,
-            theta=baseline.theta,
-            spending0=baseline.spending,
-            value_added0=baseline.value_added,
-            deficits=ref.deficits,
-        )
+    first.validate(baseline, checked)
+    plain = _prepared(baseline, first)  # the first member's share arrays, wedge cells not cleared
+    ref = _with_constraints(baseline, first, plain, flat, nested)
     t_ref, x_ref, i_ref = first.tariff_levels(baseline), first.export_tax_levels(baseline), first.iceberg_hat
     out = [ref]
     for sh in shocks[1:]:
@@ -121,6 +91,30 @@ def build_systems(baseline: Baseline, shocks: Sequence[Shocks]) -> list[System]:
         sys = dataclasses.replace(plain, buyer_side=buyer, seller_side=seller, deficits=deficits)
         out.append(_with_constraints(baseline, sh, sys, flat, nested, owned=True))
     return out
+
+
+def _prepared(
+    baseline: Baseline,
+    shocks: Shocks,
+    tariffs: NDArray[np.generic] | None = None,
+    theta: NDArray[np.generic] | None = None,
+) -> System:
+    """The share arrays of eqs. 2.1-2.3 of ``shocks`` on ``baseline`` (no wedges or nests yet)."""
+    return prepare(
+        shares=baseline.shares,
+        tariffs0=baseline.tariffs,
+        tariffs1=shocks.tariff_levels(baseline) if tariffs is None else tariffs,  # type: ignore[arg-type]
+        export_taxes0=np.zeros_like(baseline.flows),
+        export_taxes1=shocks.export_tax_levels(baseline),
+        iceberg_hat=shocks.iceberg_hat,
+        va_share=baseline.va_share,
+        io_share=baseline.io_share,
+        alpha=baseline.alpha,
+        theta=baseline.theta if theta is None else theta,  # type: ignore[arg-type]
+        spending0=baseline.spending,
+        value_added0=baseline.value_added,
+        deficits=_deficits(baseline, shocks),
+    )
 
 
 def _deficits(baseline: Baseline, shocks: Shocks) -> FloatArray:
