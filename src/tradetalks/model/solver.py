@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
-from tradetalks.errors import ConvergenceError, OptionsError
+from tradetalks.errors import ConvergenceError, InfeasibleError, OptionsError
 from tradetalks.model.anderson import anderson
 from tradetalks.model.equilibrium import Evaluation, System, trade_flows, trade_shares
 from tradetalks.model.feasibility import MIN_PATH_ITER, check_structure, continue_shock
@@ -39,6 +39,14 @@ from tradetalks.model.solver_options import CLOSURES as CLOSURES
 from tradetalks.model.solver_options import METHODS as METHODS
 from tradetalks.model.solver_options import SolverOptions as SolverOptions
 from tradetalks.model.system import build_system
+from tradetalks.model.trade_balance import (
+    BalanceOutcome,
+    applies,
+    balance_deficits,
+    foreign_receipts,
+    solve_by_trade_balance,
+    thin_trade,
+)
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
@@ -141,12 +149,43 @@ def solve_equilibrium(
     if not ok and hard:
         fp, z, iters, resid = _continuation(baseline, shocks, opts, start, iters)
         ok, method = True, f"{opts.method}+continuation"
+    if not ok and opts.max_iter >= MIN_PATH_ITER and _is_thin(fp, z):
+        # near autarky the wages are pinned by trade too thin for eq. 2.13: solve them by eq. 3.6
+        found = solve_by_trade_balance(baseline, target, opts.tol, opts.max_iter, start=z)
+        if found is not None and found.converged:
+            fp, z, resid, ok = found.fp, found.z, found.residual, True
+            iters, method = iters + found.passes, f"{opts.method}+trade-balance"
     if not ok and opts.max_iter >= MIN_PATH_ITER:
         _explain_unmet_shifts(fp, z, shocks, iters, resid)
         # extreme shocks: apply the shock in steps from the baseline (or say why no equilibrium)
         base = build_system(baseline, Shocks(deficits=shocks.deficits))
-        fp, z, iters, resid = continue_shock(baseline, base, target, opts, _run, iters, opts.closure)
-        ok, method = True, f"{opts.method}+shock-continuation"
+        try:
+            fp, z, iters, resid = continue_shock(baseline, base, target, opts, _run, iters, opts.closure)
+            method = f"{opts.method}+shock-continuation"
+        except InfeasibleError:
+            raise
+        except ConvergenceError as err:
+            found = solve_by_trade_balance(baseline, target, opts.tol, opts.max_iter)
+            if found is None or not found.converged:
+                raise ConvergenceError(
+                    f"{err}{_balance_note(found, baseline)}", iterations=err.iterations, residual=err.residual
+                ) from None
+            fp, z, resid, method = found.fp, found.z, found.residual, f"{opts.method}+trade-balance"
+            iters = err.iterations + found.passes
+        ok = True
+    if ok and not method.endswith("+trade-balance") and _is_thin(fp, z):
+        # trade so thin that eq. 2.13 pins relative wages only loosely: pin them by eq. 3.6
+        polished = solve_by_trade_balance(baseline, fp.sys, opts.tol, opts.max_iter, start=z)
+        if polished is not None and polished.converged:
+            fp, z, resid = polished.fp, polished.z, polished.residual
+            iters, method = iters + polished.passes, f"{method}+trade-balance"
+        else:
+            log.warning(
+                "trade is thin on %s and the wages could not be pinned by trade balance%s; relative "
+                "wages are those of the fixed point, real outcomes are not affected",
+                baseline.name,
+                _balance_note(polished),
+            )
     if not ok:
         _explain_unmet_shifts(fp, z, shocks, iters, resid)
         raise ConvergenceError(
@@ -182,6 +221,49 @@ def equilibrium_at(
     ev = fp.evaluate(z)
     info = info or SolverInfo(True, 0, float("nan"), 0.0, "given state")
     return _collect(baseline, shocks, fp.sys, ev, log_w, log_P, x_rel * fp.spending0, info, z)
+
+
+def _is_thin(fp: FixedPointMap, z: FloatArray) -> bool:
+    """Whether eq. 3.6 covers the map's system and its trade at ``z`` is thin (:func:`thin_trade`)."""
+    if not applies(fp.sys) or not np.all(np.isfinite(z)):
+        return False
+    with np.errstate(all="ignore"):
+        return thin_trade(fp.sys, fp.evaluate(z), fp.unpack(z)[0])
+
+
+def _balance_note(found: BalanceOutcome | None, baseline: Baseline | None = None) -> str:
+    """What the solve of wages by trade balance (eq. 3.6) gave, for a message; with ``baseline``,
+    also the region whose fixed deficit most exceeds the trade left at the attempt's last state."""
+    if found is None:
+        return "; solving wages by trade balance does not apply (sector factors, constraints or nests)"
+    note = (
+        f"; solving wages by trade balance (near autarky, eq. 3.6) also failed: largest gap "
+        f"{found.gap:.3e} log points, residual {found.residual:.3e}"
+    )
+    if baseline is None or not np.all(np.isfinite(found.z)):
+        return note
+    sys = found.fp.sys
+    held = balance_deficits(sys)
+    if not np.any(held):
+        return note
+    with np.errstate(all="ignore"):
+        flows = foreign_receipts(sys, found.fp.evaluate(found.z))
+    trade = flows.sum(axis=(0, 2)) + flows.sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(held != 0, np.abs(held) / trade, 0.0)
+    k = int(np.nanargmax(np.where(np.isfinite(ratio), ratio, np.inf)))
+    if not ratio[k] > 1.0:
+        return note
+    kind = "surplus" if held[k] < 0 else "deficit"
+    return (
+        f"{note}. With deficits held fixed, {baseline.regions[k]} must keep its {kind} of "
+        f"{abs(held[k]):.6g} {baseline.units}, {_times(ratio[k])} all the trade the shock leaves it at "
+        "that state: the shock chokes the trade it is earned or financed by; try closure='balanced'"
+    )
+
+
+def _times(ratio: float) -> str:
+    return "more than 1e6 times" if not ratio < 1e6 else f"{ratio:.3g} times"
 
 
 #: Passes of the first attempt when critical-input nests are below Cobb-Douglas; if it fails the
