@@ -370,3 +370,18 @@ def test_near_autarky_under_fixed_deficits_says_which_deficit_the_trade_left_can
     code = msg.split("With deficits held fixed, ")[1].split(" ")[0]
     assert code in base.regions
     assert abs(base.deficit[base.region_index(code)]) > 1e-9 * base.value_added.sum()
+
+
+@pytest.mark.parametrize("horizon", ["short", "medium"])
+def test_near_autarky_at_the_short_and_medium_horizons_balances_trade(base, horizon):
+    """With sector-specific factor prices too, a millionfold-million trade cost on every foreign
+    route solves under the balanced closure with each region's trade balanced to 1e-6 of itself
+    (the regional wage level is solved from eq. 3.6, the factor prices within a region with prices
+    and spending)."""
+    world = at_horizon(base, horizon)
+    ice = np.full_like(world.flows, 1e12)
+    ice[_home(world)] = 1.0
+    res = tt.solve(world, Shocks(iceberg_hat=ice), BALANCED)
+    _assert_sane(res)
+    foreign = np.where(_home(world), 0.0, res.equilibrium.flows)
+    np.testing.assert_allclose(np.log(foreign.sum(axis=(0, 2)) / foreign.sum(axis=(1, 2))), 0.0, atol=1e-6)

@@ -151,7 +151,7 @@ def solve_equilibrium(
         ok, method = True, f"{opts.method}+continuation"
     if not ok and opts.max_iter >= MIN_PATH_ITER and _is_thin(fp, z):
         # near autarky the wages are pinned by trade too thin for eq. 2.13: solve them by eq. 3.6
-        found = solve_by_trade_balance(baseline, target, opts.tol, opts.max_iter, start=z)
+        found = solve_by_trade_balance(baseline, target, opts.tol, opts.max_iter, z, opts.floor_tol)
         if found is not None and found.converged:
             fp, z, resid, ok = found.fp, found.z, found.residual, True
             iters, method = iters + found.passes, f"{opts.method}+trade-balance"
@@ -165,7 +165,7 @@ def solve_equilibrium(
         except InfeasibleError:
             raise
         except ConvergenceError as err:
-            found = solve_by_trade_balance(baseline, target, opts.tol, opts.max_iter)
+            found = solve_by_trade_balance(baseline, target, opts.tol, opts.max_iter, None, opts.floor_tol)
             if found is None or not found.converged:
                 raise ConvergenceError(
                     f"{err}{_balance_note(found, baseline)}", iterations=err.iterations, residual=err.residual
@@ -175,7 +175,7 @@ def solve_equilibrium(
         ok = True
     if ok and not method.endswith("+trade-balance") and _is_thin(fp, z):
         # trade so thin that eq. 2.13 pins relative wages only loosely: pin them by eq. 3.6
-        polished = solve_by_trade_balance(baseline, fp.sys, opts.tol, opts.max_iter, start=z)
+        polished = solve_by_trade_balance(baseline, fp.sys, opts.tol, opts.max_iter, z, opts.floor_tol)
         if polished is not None and polished.converged:
             fp, z, resid = polished.fp, polished.z, polished.residual
             iters, method = iters + polished.passes, f"{method}+trade-balance"

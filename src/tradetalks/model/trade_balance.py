@@ -14,18 +14,20 @@ paid to the exporter, eq. 2.7 with export taxes), so the equilibrium's wages sol
 with ``D^+ = max(D, 0)`` and ``D^- = max(-D, 0)``: every term is a sum of off-diagonal flows, with
 no cancellation however thin, and ``g`` is nearly linear in ``ln w`` (slope about ``-(1 + theta)``).
 
-:func:`solve_by_trade_balance` solves it by Newton's method on the ``N`` log wages (the numeraire
-of eq. 2.14 fixes their level) with a forward-difference Jacobian; each evaluation solves prices
+:func:`solve_by_trade_balance` solves it by Newton's method on the ``N`` regional wage levels (the
+numeraire of eq. 2.14 fixes the world's) with a forward-difference Jacobian; each evaluation solves prices
 and spending at the given wages (the map of eq. 3.2 with the wage step set to zero, a contraction
 through the input-output links). The answer is accepted only when the full map's residual at it
 is within ``tol`` (eq. 3.4) and no income or spending is negative, so it is the same equilibrium
-the ordinary solve defines, with the wages the trade balance pins. The module covers one factor
-price per region, without constraint wedges or critical-input nests; other systems are left to the
-ordinary solver.
+the ordinary solve defines, with the wages the trade balance pins. With sector-specific factor
+prices (the short and medium horizons) the regional level is the unknown and the prices within a
+region are solved with prices and spending (:class:`_Fixed`). Systems with constraint wedges or
+critical-input nests are left to the ordinary solver.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -34,7 +36,7 @@ from numpy.typing import NDArray
 
 from tradetalks.baseline import Baseline
 from tradetalks.model.anderson import anderson
-from tradetalks.model.equilibrium import Evaluation, System
+from tradetalks.model.equilibrium import Evaluation, System, factor_supply
 from tradetalks.model.feasibility import ZERO_DEFICIT
 from tradetalks.model.fixed_point import FixedPointMap
 
@@ -72,8 +74,8 @@ class BalanceOutcome:
 
 
 def applies(sys: System) -> bool:
-    """Whether eq. 3.6 covers ``sys``: one factor price per region, no wedges or nests, one system."""
-    return not sys.sector_factors and sys.wedges is None and sys.nests is None and not sys.batched
+    """Whether eq. 3.6 covers ``sys``: no constraint wedges or nests, one system."""
+    return sys.wedges is None and sys.nests is None and not sys.batched
 
 
 def foreign_receipts(sys: System, ev: Evaluation) -> FloatArray:
@@ -116,44 +118,98 @@ def trade_gaps(sys: System, ev: Evaluation, deficits: FloatArray | None = None) 
 
 
 def thin_trade(sys: System, ev: Evaluation, log_w: FloatArray) -> bool:
-    """Whether some region's exports or imports are below :data:`THIN_TRADE` of its value added
-    ``w_hat VA`` at wages ``log_w``, so that eq. 2.13 pins its wage only loosely."""
+    """Whether some region's exports or imports are below :data:`THIN_TRADE` of its factor income
+    at wages ``log_w`` (``(N,)``, or ``(N, J)`` with sector factor prices), so that eq. 2.13 pins
+    its wage level only loosely."""
     flows = foreign_receipts(sys, ev)
-    va = np.exp(np.real(log_w)) * np.asarray(sys.value_added0, dtype=np.float64)
+    w = np.real(log_w)
+    if sys.sector_factors:
+        va = np.asarray(factor_supply(sys, w).sum(axis=-1), dtype=np.float64)
+    else:
+        va = np.exp(w) * np.asarray(sys.value_added0, dtype=np.float64)
     least = np.minimum(flows.sum(axis=(0, 2)), flows.sum(axis=(1, 2)))
     return bool(np.any((va > 0) & (least < THIN_TRADE * va)))
 
 
 class _Fixed:
-    """Prices and spending at given wages: the map of eq. 3.2 with the wage step at zero."""
+    """Prices, spending and (with sector-specific factors) the factor prices within each region at
+    given regional wage levels ``u`` (log of each region's factor income against its baseline).
 
-    def __init__(self, baseline: Baseline, sys: System, tol: float, max_iter: int) -> None:
-        self.fp = FixedPointMap.build(baseline, sys, np.zeros(baseline.n_regions))
+    With one wage per region the wages are ``u`` and the map of eq. 3.2 runs with the wage step at
+    zero. With sector factor prices (eqs. 2.19-2.20) each pass moves them toward clearing the
+    sector markets relative to the region's average gap (the step of eq. 3.2 less its
+    value-added-weighted mean over sectors) and then shifts them uniformly to level ``u``: a
+    uniform shift leaves the CET allocation of factors unchanged and scales the region's factor
+    income, so the region's level is set exactly and the sector markets clear up to the regional
+    gap that eq. 3.6 closes.
+    """
+
+    def __init__(self, baseline: Baseline, sys: System, tol: float, max_iter: int, floor_tol: float) -> None:
+        nu = None if sys.sector_factors else np.zeros(baseline.n_regions)
+        self.fp = FixedPointMap.build(baseline, sys, nu)
+        self.sys = sys
         self.nw = self.fp.n_wages
         self.va0 = np.asarray(self.fp.value_added0, dtype=np.float64)
-        self.tol, self.max_iter = tol, max_iter
+        self.tol, self.max_iter, self.floor_tol = tol, max_iter, max(floor_tol, tol)
         self.deficits = balance_deficits(sys)
         self.passes = 0
+        self.at_floor = False  # whether the last solve stopped at the rounding floor (section 3.3)
 
-    def level(self, log_w: FloatArray) -> FloatArray:
-        """``log_w`` shifted to the numeraire of eq. 2.14 (world value added at its baseline)."""
-        out: FloatArray = log_w - np.log((np.exp(log_w) * self.va0).sum() / self.va0.sum())
+    def numeraire(self, u: FloatArray) -> FloatArray:
+        """``u`` shifted to the numeraire of eq. 2.14 (world factor income at its baseline)."""
+        out: FloatArray = u - np.log((np.exp(u) * self.va0).sum() / self.va0.sum())
         return out
 
-    def solve(self, log_w: FloatArray, z: FloatArray) -> tuple[FloatArray, bool]:
-        """The state with wages ``log_w`` whose prices and spending solve eq. 3.2, from ``z``."""
+    def levels(self, z: FloatArray) -> FloatArray:
+        """The regional wage levels ``u`` of state ``z``."""
+        log_w = np.asarray(self.fp.unpack(z)[0], dtype=np.float64)
+        if not self.sys.sector_factors:
+            return log_w
+        out: FloatArray = np.log(factor_supply(self.sys, log_w).sum(axis=-1) / self.va0)
+        return out
+
+    def _at_levels(self, log_w: FloatArray, u: FloatArray) -> FloatArray:
+        """Sector factor prices ``log_w`` shifted region by region to levels ``u``."""
+        income = factor_supply(self.sys, log_w).sum(axis=-1)
+        shifted = log_w + (u + np.log(self.va0) - np.log(income))[:, None]
+        has_va = self.fp.has_va
+        assert has_va is not None
+        out: FloatArray = np.where(has_va, shifted, 0.0)
+        return out
+
+    def _wages(self, state: FloatArray, u: FloatArray) -> FloatArray:
+        if not self.sys.sector_factors:
+            return u
+        fp, has_va = self.fp, self.fp.has_va
+        assert has_va is not None
+        log_w = np.asarray(fp.unpack(state)[0], dtype=np.float64)
+        supply = factor_supply(self.sys, log_w)
+        labour = np.asarray(fp.evaluate(state).labour_income, dtype=np.float64)
+        gap = np.where(has_va, np.log(labour / np.where(has_va, supply, 1.0)), 0.0)
+        mean = (self.sys.value_added_weights * gap).sum(axis=-1, keepdims=True)
+        moved = np.where(has_va, log_w + fp.nu * (gap - mean), 0.0)
+        return self._at_levels(moved, u).reshape(-1)
+
+    def solve(self, u: FloatArray, z: FloatArray) -> tuple[FloatArray, bool]:
+        """The state at wage levels ``u`` whose other coordinates solve eq. 3.2, from ``z``."""
         z0 = np.array(z, dtype=np.float64)
-        z0[: self.nw] = log_w
         nw = self.nw
+        if self.sys.sector_factors:
+            z0[:nw] = self._at_levels(np.asarray(self.fp.unpack(z0)[0]), u).reshape(-1)
+        else:
+            z0[:nw] = u
 
         def step(state: FloatArray) -> tuple[FloatArray, float]:
             tz = np.asarray(self.fp(state)[0], dtype=np.float64)
-            tz[:nw] = log_w
-            return tz, float(np.max(np.abs(tz[nw:] - state[nw:])))
+            tz[:nw] = self._wages(state, u)
+            return tz, float(np.max(np.abs(tz - state)))
 
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            out = anderson(step, z0, tol=self.tol, max_iter=self.max_iter, memory=10, floor_tol=10 * self.tol)
+            out = anderson(
+                step, z0, tol=self.tol, max_iter=self.max_iter, memory=10, floor_tol=self.floor_tol
+            )
         self.passes += out.iterations
+        self.at_floor = bool(out.converged and out.residual > self.tol)
         return out.z, bool(out.converged and np.all(np.isfinite(out.z)))
 
     def gaps(self, z: FloatArray) -> FloatArray:
@@ -162,10 +218,18 @@ class _Fixed:
 
 
 def solve_by_trade_balance(
-    baseline: Baseline, sys: System, tol: float, max_iter: int, start: FloatArray | None = None
+    baseline: Baseline,
+    sys: System,
+    tol: float,
+    max_iter: int,
+    start: FloatArray | None = None,
+    floor_tol: float | None = None,
 ) -> BalanceOutcome | None:
     """The equilibrium of ``sys`` with wages from eq. 3.6 (see the module docstring), from ``start``
     (else the baseline state); None where eq. 3.6 does not cover ``sys`` (:func:`applies`).
+
+    The deficits within rounding of zero are set to zero (:func:`balance_deficits`) in the system
+    solved, whose map is the outcome's ``fp``: the answer is that system's equilibrium.
 
     Parameters
     ----------
@@ -173,14 +237,21 @@ def solve_by_trade_balance(
         The tolerance of the full map's residual (eq. 3.4) the answer must meet.
     max_iter : int
         Passes of one solve of prices and spending at given wages (at most :data:`INNER_ITER`).
+    floor_tol : float, optional
+        The rounding floor of section 3.3: where the solves at given wages stall at their floor, an
+        answer whose full residual is within ``floor_tol`` is accepted (its residual reported), as
+        the ordinary solver accepts one. Default: ``tol`` (no floor).
     """
     if not applies(sys):
         return None
+    # deficits at the rounding of a balanced world are zero here (balance_deficits), in the full map too
+    sys = dataclasses.replace(sys, deficits=balance_deficits(sys))
     full = FixedPointMap.build(baseline, sys)
-    inner = _Fixed(baseline, sys, 0.1 * tol, min(max_iter, INNER_ITER))
+    floor = tol if floor_tol is None else floor_tol
+    inner = _Fixed(baseline, sys, 0.1 * tol, min(max_iter, INNER_ITER), floor)
     z = full.start() if start is None else np.array(start, dtype=np.float64)
-    log_w = inner.level(np.asarray(z[: inner.nw]))
-    z, ok = inner.solve(log_w, z)
+    u = inner.numeraire(inner.levels(z))
+    z, ok = inner.solve(u, z)
     g = inner.gaps(z)
 
     def outcome(state: FloatArray, gaps: FloatArray, good: bool) -> BalanceOutcome:
@@ -190,30 +261,31 @@ def solve_by_trade_balance(
         # as along the shock's path (section 3.3): a negative income or spending is no equilibrium
         sane = bool(np.all(np.real(ev.income) >= 0) and np.all(np.real(ev.spending) >= 0))
         gap = float(np.max(np.abs(gaps))) if np.all(np.isfinite(gaps)) else float("inf")
-        return BalanceOutcome(full, state, inner.passes, resid, gap, good and sane and resid <= tol)
+        within = resid <= tol or (inner.at_floor and resid <= floor)
+        return BalanceOutcome(full, state, inner.passes, resid, gap, good and sane and within)
 
     if not ok or not np.all(np.isfinite(g)):
         return outcome(z, g, False)
-    n = log_w.size
+    n = u.size
     for _ in range(MAX_NEWTON):
         if np.max(np.abs(g)) <= BALANCE_TOL:
             break
         jac = np.empty((n, n))
         for k in range(n):
-            w_k = log_w.copy()
-            w_k[k] += FD_STEP
-            z_k, ok_k = inner.solve(inner.level(w_k), z)
+            u_k = u.copy()
+            u_k[k] += FD_STEP
+            z_k, ok_k = inner.solve(inner.numeraire(u_k), z)
             if not ok_k:
                 return outcome(z, g, False)
             jac[:, k] = (inner.gaps(z_k) - g) / FD_STEP
-        # the level of wages is the numeraire's: drop the uniform direction (J's null space)
+        # the world's wage level is the numeraire's: drop the uniform direction (J's null space)
         d = np.linalg.lstsq(jac, -g, rcond=1e-6)[0]
         d -= d.mean()
         d *= min(1.0, MAX_MOVE / max(float(np.max(np.abs(d))), 1e-300))
         lam, norm0 = 1.0, float(np.linalg.norm(g))
         for _ in range(MAX_HALVINGS):
-            w_new = inner.level(log_w + lam * d)
-            z_new, ok_new = inner.solve(w_new, z)
+            u_new = inner.numeraire(u + lam * d)
+            z_new, ok_new = inner.solve(u_new, z)
             g_new = inner.gaps(z_new)
             if ok_new and np.all(np.isfinite(g_new)) and np.linalg.norm(g_new) < norm0:
                 break
@@ -221,7 +293,7 @@ def solve_by_trade_balance(
         else:
             log.debug("trade balance: no Newton step reduces the gaps (largest %.3e)", np.max(np.abs(g)))
             return outcome(z, g, True)
-        log_w, z, g = w_new, z_new, g_new
+        u, z, g = u_new, z_new, g_new
     return outcome(z, g, True)
 
 
