@@ -173,19 +173,6 @@ def solve_equilibrium(
             fp, z, resid, method = found.fp, found.z, found.residual, f"{opts.method}+trade-balance"
             iters = err.iterations + found.passes
         ok = True
-    if ok and not method.endswith("+trade-balance") and _is_thin(fp, z):
-        # trade so thin that eq. 2.13 pins relative wages only loosely: pin them by eq. 3.6
-        polished = solve_by_trade_balance(baseline, fp.sys, opts.tol, opts.max_iter, z, opts.floor_tol)
-        if polished is not None and polished.converged:
-            fp, z, resid = polished.fp, polished.z, polished.residual
-            iters, method = iters + polished.passes, f"{method}+trade-balance"
-        else:
-            log.warning(
-                "trade is thin on %s and the wages could not be pinned by trade balance%s; relative "
-                "wages are those of the fixed point, real outcomes are not affected",
-                baseline.name,
-                _balance_note(polished),
-            )
     if not ok:
         _explain_unmet_shifts(fp, z, shocks, iters, resid)
         raise ConvergenceError(
@@ -195,10 +182,12 @@ def solve_equilibrium(
             iterations=iters,
             residual=float(resid),
         )
+    ev = fp.evaluate(z)
+    if not method.endswith("+trade-balance") and _is_thin(fp, z, ev):
+        fp, z, ev, iters, resid, method = _pin_wages(baseline, fp, z, ev, opts, iters, resid, method)
     seconds = time.perf_counter() - t0
     sys = fp.sys
     log_w, log_P, x_rel, _ = fp.unpack(z)
-    ev = fp.evaluate(z)
     info = SolverInfo(True, iters, float(resid), seconds, method)
     log.debug("solved %s in %d iterations, %.1f ms", baseline.name, iters, 1e3 * seconds)
     return _collect(baseline, shocks, sys, ev, log_w, log_P, x_rel * fp.spending0, info, z)
@@ -223,12 +212,39 @@ def equilibrium_at(
     return _collect(baseline, shocks, fp.sys, ev, log_w, log_P, x_rel * fp.spending0, info, z)
 
 
-def _is_thin(fp: FixedPointMap, z: FloatArray) -> bool:
-    """Whether eq. 3.6 covers the map's system and its trade at ``z`` is thin (:func:`thin_trade`)."""
+def _pin_wages(
+    baseline: Baseline,
+    fp: FixedPointMap,
+    z: FloatArray,
+    ev: Evaluation,
+    opts: SolverOptions,
+    iters: int,
+    resid: float,
+    method: str,
+) -> tuple[FixedPointMap, FloatArray, Evaluation, int, float, str]:
+    """A solve that ended with trade so thin that eq. 2.13 pins relative wages only loosely, with
+    the wages pinned by eq. 3.6 (:mod:`tradetalks.model.trade_balance`); the solve as it was, and a
+    warning, where that fails."""
+    polished = solve_by_trade_balance(baseline, fp.sys, opts.tol, opts.max_iter, z, opts.floor_tol)
+    if polished is None or not polished.converged:
+        log.warning(
+            "trade is thin on %s and the wages could not be pinned by trade balance%s; relative "
+            "wages are those of the fixed point, real outcomes are not affected",
+            baseline.name,
+            _balance_note(polished),
+        )
+        return fp, z, ev, iters, resid, method
+    fp, z = polished.fp, polished.z
+    return fp, z, fp.evaluate(z), iters + polished.passes, polished.residual, f"{method}+trade-balance"
+
+
+def _is_thin(fp: FixedPointMap, z: FloatArray, ev: Evaluation | None = None) -> bool:
+    """Whether eq. 3.6 covers the map's system and its trade at ``z`` (evaluated: ``ev``) is thin
+    (:func:`~tradetalks.model.trade_balance.thin_trade`)."""
     if not applies(fp.sys) or not np.all(np.isfinite(z)):
         return False
     with np.errstate(all="ignore"):
-        return thin_trade(fp.sys, fp.evaluate(z), fp.unpack(z)[0])
+        return thin_trade(fp.sys, fp.evaluate(z) if ev is None else ev, fp.unpack(z)[0])
 
 
 def _balance_note(found: BalanceOutcome | None, baseline: Baseline | None = None) -> str:
