@@ -252,7 +252,7 @@ def solve_by_trade_balance(
     z = full.start() if start is None else np.array(start, dtype=np.float64)
     u = inner.numeraire(inner.levels(z))
     z, ok = inner.solve(u, z)
-    g = inner.gaps(z)
+    g, floor_hit = inner.gaps(z), inner.at_floor  # whether the solve of ``z`` stopped at its floor
 
     def outcome(state: FloatArray, gaps: FloatArray, good: bool) -> BalanceOutcome:
         with np.errstate(all="ignore"):
@@ -261,7 +261,7 @@ def solve_by_trade_balance(
         # as along the shock's path (section 3.3): a negative income or spending is no equilibrium
         sane = bool(np.all(np.real(ev.income) >= 0) and np.all(np.real(ev.spending) >= 0))
         gap = float(np.max(np.abs(gaps))) if np.all(np.isfinite(gaps)) else float("inf")
-        within = resid <= tol or (inner.at_floor and resid <= floor)
+        within = resid <= tol or (floor_hit and resid <= floor)
         return BalanceOutcome(full, state, inner.passes, resid, gap, good and sane and within)
 
     if not ok or not np.all(np.isfinite(g)):
@@ -286,14 +286,14 @@ def solve_by_trade_balance(
         for _ in range(MAX_HALVINGS):
             u_new = inner.numeraire(u + lam * d)
             z_new, ok_new = inner.solve(u_new, z)
-            g_new = inner.gaps(z_new)
+            g_new, floor_new = inner.gaps(z_new), inner.at_floor
             if ok_new and np.all(np.isfinite(g_new)) and np.linalg.norm(g_new) < norm0:
                 break
             lam /= 2.0
         else:
             log.debug("trade balance: no Newton step reduces the gaps (largest %.3e)", np.max(np.abs(g)))
             return outcome(z, g, True)
-        u, z, g = u_new, z_new, g_new
+        u, z, g, floor_hit = u_new, z_new, g_new, floor_new
     return outcome(z, g, True)
 
 
