@@ -43,9 +43,9 @@ from tradetalks.model.trade_balance import (
     BalanceOutcome,
     applies,
     balance_deficits,
-    foreign_receipts,
     solve_by_trade_balance,
     thin_trade,
+    unfinanced_deficit,
 )
 
 FloatArray = NDArray[np.float64]
@@ -256,24 +256,16 @@ def _balance_note(found: BalanceOutcome | None, baseline: Baseline | None = None
         f"; solving wages by trade balance (near autarky, eq. 3.6) also failed: largest gap "
         f"{found.gap:.3e} log points, residual {found.residual:.3e}"
     )
-    if baseline is None or not np.all(np.isfinite(found.z)):
+    worst = None if baseline is None else unfinanced_deficit(found)
+    if worst is None:
         return note
-    sys = found.fp.sys
-    held = balance_deficits(sys)
-    if not np.any(held):
-        return note
-    with np.errstate(all="ignore"):
-        flows = foreign_receipts(sys, found.fp.evaluate(found.z))
-    trade = flows.sum(axis=(0, 2)) + flows.sum(axis=(1, 2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(held != 0, np.abs(held) / trade, 0.0)
-    k = int(np.nanargmax(np.where(np.isfinite(ratio), ratio, np.inf)))
-    if not ratio[k] > 1.0:
-        return note
-    kind = "surplus" if held[k] < 0 else "deficit"
+    assert baseline is not None
+    k, ratio = worst
+    held = balance_deficits(found.fp.sys)[k]
+    kind = "surplus" if held < 0 else "deficit"
     return (
         f"{note}. With deficits held fixed, {baseline.regions[k]} must keep its {kind} of "
-        f"{abs(held[k]):.6g} {baseline.units}, {_times(ratio[k])} all the trade the shock leaves it at "
+        f"{abs(held):.6g} {baseline.units}, {_times(ratio)} all the trade the shock leaves it at "
         "that state: the shock chokes the trade it is earned or financed by; try closure='balanced'"
     )
 

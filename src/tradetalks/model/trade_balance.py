@@ -297,6 +297,22 @@ def solve_by_trade_balance(
     return outcome(z, g, True)
 
 
+def unfinanced_deficit(outcome: BalanceOutcome) -> tuple[int, float] | None:
+    """The region whose deficit or surplus held fixed (:func:`balance_deficits`) most exceeds all
+    its trade (exports plus imports) at the outcome's state, and by how many times; None where no
+    fixed deficit exceeds its region's trade (or the state is not finite)."""
+    held = balance_deficits(outcome.fp.sys)
+    if not np.any(held) or not np.all(np.isfinite(outcome.z)):
+        return None
+    with np.errstate(all="ignore"):
+        flows = foreign_receipts(outcome.fp.sys, outcome.fp.evaluate(outcome.z))
+        trade = flows.sum(axis=(0, 2)) + flows.sum(axis=(1, 2))
+        ratio = np.where(held != 0, np.abs(held) / trade, 0.0)
+    ratio = np.where(np.isnan(ratio), np.inf, ratio)
+    k = int(np.argmax(ratio))
+    return (k, float(ratio[k])) if ratio[k] > 1.0 else None
+
+
 __all__ = [
     "BALANCE_TOL",
     "THIN_TRADE",
@@ -307,4 +323,5 @@ __all__ = [
     "solve_by_trade_balance",
     "thin_trade",
     "trade_gaps",
+    "unfinanced_deficit",
 ]
