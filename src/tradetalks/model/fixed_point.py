@@ -121,14 +121,14 @@ class FixedPointMap:
         lm = None if log_m.shape[-1] == 0 else log_m
         return evaluate(self.sys, log_w, log_P, x_rel * self.spending0, lm)
 
-    def __call__(self, z: Array) -> tuple[Array, FloatArray]:
+    def __call__(self, z: Array, ev: Evaluation | None = None) -> tuple[Array, FloatArray]:
         """``(T(z), err)``; ``err`` is the largest absolute residual (per batch member).
 
         The update of docs/model.md, eq. 3.2 (factor market eq. 2.13, numeraire eq. 2.14, wedges
         eq. 5.5) and the convergence measure of eq. 3.4.
         """
         log_w, log_P, x_rel, log_m = self.unpack(z)
-        ev = self.evaluate(z)
+        ev = self.evaluate(z) if ev is None else ev
         batch = z.shape[:-1]
         if self.sys.sector_factors:
             new_w, w_gap = self._sector_wages(log_w, ev)
@@ -159,13 +159,22 @@ class FixedPointMap:
         err = np.max(np.concatenate([np.real(e) for e in errs], axis=-1), axis=-1)
         return np.concatenate(parts, axis=-1), np.where(np.isfinite(err), err, np.inf)
 
+    def sector_gap(self, log_w: Array, ev: Evaluation) -> Array:
+        """``ln(gamma Y' / F[n, j])`` of each sector factor market at the state of ``ev`` (eq. 2.20;
+        zero where a sector has no value added)."""
+        assert self.has_va is not None
+        supply = factor_supply(self.sys, log_w)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap: Array = np.where(
+                self.has_va, np.log(ev.labour_income / np.where(self.has_va, supply, 1.0)), 0.0
+            )
+        return gap
+
     def _sector_wages(self, log_w: Array, ev: Evaluation) -> tuple[Array, Array]:
         """Update of sector factor prices toward ``F[n, j] = gamma Y'`` (docs/model.md, eq. 2.20),
         with the world's factor income held at its baseline value (the numeraire, eq. 2.14)."""
         assert self.has_va is not None
-        supply = factor_supply(self.sys, log_w)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gap = np.where(self.has_va, np.log(ev.labour_income / np.where(self.has_va, supply, 1.0)), 0.0)
+        gap = self.sector_gap(log_w, ev)
         new_w = np.where(self.has_va, log_w + self.nu * gap, 0.0)
         total = factor_supply(self.sys, new_w).sum(axis=(-2, -1))
         world = self.value_added0.sum(axis=-1)  # (B,) for a batch of baselines (:mod:`.batch`)

@@ -177,15 +177,13 @@ class _Fixed:
         out: FloatArray = np.where(has_va, shifted, 0.0)
         return out
 
-    def _wages(self, state: FloatArray, u: FloatArray) -> FloatArray:
+    def _wages(self, state: FloatArray, ev: Evaluation, u: FloatArray) -> FloatArray:
         if not self.sys.sector_factors:
             return u
         fp, has_va = self.fp, self.fp.has_va
         assert has_va is not None
         log_w = np.asarray(fp.unpack(state)[0], dtype=np.float64)
-        supply = factor_supply(self.sys, log_w)
-        labour = np.asarray(fp.evaluate(state).labour_income, dtype=np.float64)
-        gap = np.where(has_va, np.log(labour / np.where(has_va, supply, 1.0)), 0.0)
+        gap = np.asarray(fp.sector_gap(log_w, ev), dtype=np.float64)
         mean = (self.sys.value_added_weights * gap).sum(axis=-1, keepdims=True)
         moved = np.where(has_va, log_w + fp.nu * (gap - mean), 0.0)
         return self._at_levels(moved, u).reshape(-1)
@@ -200,8 +198,9 @@ class _Fixed:
             z0[:nw] = u
 
         def step(state: FloatArray) -> tuple[FloatArray, float]:
-            tz = np.asarray(self.fp(state)[0], dtype=np.float64)
-            tz[:nw] = self._wages(state, u)
+            ev = self.fp.evaluate(state)  # one evaluation a pass, for the map and the wages
+            tz = np.asarray(self.fp(state, ev)[0], dtype=np.float64)
+            tz[:nw] = self._wages(state, ev, u)
             return tz, float(np.max(np.abs(tz - state)))
 
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
